@@ -1,0 +1,67 @@
+# Secure ArcGIS Server: set-up, tests, demo, benchmarks and packaging.
+#
+# `make test` and `make demo` work on a fresh Debian 12 (or Ubuntu) machine:
+# run as root (or with sudo available), they install what is missing first.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# QGIS's Python bindings belong to Debian's interpreter, not to any other
+# python3 that may come first on PATH.
+SYSTEM_PYTHON := /usr/bin/python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+APT_PACKAGES := python3-qgis qgis-providers python3-venv python3-requests \
+	openssl zip xvfb xauth
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export QT_QPA_PLATFORM ?= offscreen
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help system-packages venv test demo bench deploy zip clean
+
+help:
+	@echo "make test    install what is missing, then run every test offscreen"
+	@echo "make demo    sign in to a local ArcGIS Server stand-in and add its layer"
+	@echo "make bench   measure responsiveness, requests, start-up and per-request cost"
+	@echo "make deploy  copy the plugin into your QGIS profile (pb_tool)"
+	@echo "make zip     build secure_ags_plugin.zip for Install from ZIP (pb_tool)"
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' \
+		|| echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.ready: tests/requirements.txt | system-packages
+	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+	touch $@
+
+venv: system-packages $(VENV)/.ready
+
+test: venv
+	cd tests && ../$(PYTHON) -m pytest
+
+demo: venv
+	$(PYTHON) tests/demo.py
+
+bench: venv
+	$(PYTHON) tests/bench.py
+
+deploy: venv
+	cd secure_ags_plugin && ../$(VENV)/bin/pb_tool deploy --no-confirm --no-docs
+
+zip: venv
+	rm -rf build/zip && mkdir -p build/zip dist
+	cd secure_ags_plugin && ../$(VENV)/bin/pb_tool zip --quick --no-docs \
+		--plugin_path ../build/zip && mv secure_ags_plugin.zip ../dist/
+	@echo "dist/secure_ags_plugin.zip"
+
+clean:
+	rm -rf build dist $(VENV)

@@ -1,0 +1,223 @@
+"""Signed-in sites, and the hooks that put their tokens on QGIS's requests.
+
+QGIS calls the request preprocessor for every request it creates, on the
+thread that creates it (render threads included), so the preprocessor does
+no more than a dictionary look-up and two header writes. The look-up table
+is rebuilt whole on the main thread whenever a site comes or goes, and
+swapped in with one assignment, so readers never see it half-built.
+
+Answers come back through ``QgsNetworkAccessManager.finished``, on the main
+thread. An answer to a request the preprocessor stamped tells its site
+whether the server took the token: a 498 or 499 status, or an image request
+answered with something that is not an image, is a rejection.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from qgis.core import QgsDataSourceUri, QgsNetworkAccessManager, QgsProject
+from qgis.PyQt.QtCore import QObject, QUrl, QUrlQuery, pyqtSignal
+from qgis.PyQt.QtNetwork import QNetworkRequest
+
+from ..arcgis.errors import TOKEN_ERROR_CODES
+from ..arcgis.urls import SiteRoot
+from .compat import user_request_attribute
+from .site import SecuredSite
+
+LOG = logging.getLogger(__name__)
+
+ARCGIS_RASTER_PROVIDER = "arcgismapserver"
+
+# Where the preprocessor notes which token generation a request carried.
+GENERATION_ATTRIBUTE = user_request_attribute(5201)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_STATUS = QNetworkRequest.Attribute.HttpStatusCodeAttribute
+
+
+def expects_image(url: QUrl) -> bool:
+    """True for ArcGIS requests whose answer should be a picture."""
+    path = url.path()
+    if "/tile/" in path or "/arcgisoutput/" in path:
+        return True
+    if path.endswith("/export") or path.endswith("/export/"):
+        query = QUrlQuery(url)
+        return query.queryItemValue("f").lower() in ("image", "kmz")
+    return False
+
+
+class SiteRegistry(QObject):
+    """The signed-in sites, and the QGIS network hooks that serve them."""
+
+    site_renewed = pyqtSignal(object)  # SecuredSite
+    site_renewal_failed = pyqtSignal(object, object, bool)  # site, error, final
+    site_still_rejected = pyqtSignal(object)  # SecuredSite
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sites: dict[SiteRoot, SecuredSite] = {}
+        self._by_origin: dict[tuple[str, str, int], tuple[SecuredSite, ...]] = {}
+        self._preprocessor_id: str | None = None
+
+    # -- installing and removing the hooks -------------------------------
+
+    def install(self) -> None:
+        """Start adding tokens to requests and watching the answers."""
+        if self._preprocessor_id is not None:
+            return
+        self._preprocessor_id = QgsNetworkAccessManager.setRequestPreprocessor(
+            self.preprocess
+        )
+        QgsNetworkAccessManager.instance().finished.connect(self._on_reply)
+
+    def uninstall(self) -> None:
+        """Remove the hooks and forget every site. Nothing is touched after."""
+        if self._preprocessor_id is not None:
+            QgsNetworkAccessManager.removeRequestPreprocessor(self._preprocessor_id)
+            self._preprocessor_id = None
+            QgsNetworkAccessManager.instance().finished.disconnect(self._on_reply)
+
+        for site in self._sites.values():
+            site.stop()
+            site.deleteLater()
+        self._sites = {}
+        self._by_origin = {}
+
+    # -- the sites ---------------------------------------------------------
+
+    def sites(self) -> list[SecuredSite]:
+        return list(self._sites.values())
+
+    def site(self, root: SiteRoot) -> SecuredSite | None:
+        return self._sites.get(root)
+
+    def add(self, site: SecuredSite) -> None:
+        """Register a new site (replacing any earlier one at the same root)."""
+        old = self._sites.get(site.root)
+        if old is not None and old is not site:
+            old.stop()
+            old.deleteLater()
+
+        site.setParent(self)
+        site.renewed.connect(lambda: self._on_site_renewed(site))
+        site.renewal_failed.connect(
+            lambda error, final: self.site_renewal_failed.emit(site, error, final)
+        )
+        site.still_rejected.connect(lambda: self.site_still_rejected.emit(site))
+        self._sites[site.root] = site
+        self._rebuild_lookup()
+
+    def remove(self, root: SiteRoot) -> None:
+        site = self._sites.pop(root, None)
+        if site is None:
+            return
+        site.stop()
+        site.deleteLater()
+        self._rebuild_lookup()
+
+    def _rebuild_lookup(self) -> None:
+        by_origin: dict[tuple[str, str, int], list[SecuredSite]] = {}
+        for site in self._sites.values():
+            by_origin.setdefault(site.root.origin_key, []).append(site)
+
+        # Longest site path first, so /arcgis2 is not taken for /arcgis.
+        self._by_origin = {
+            key: tuple(sorted(group, key=lambda s: len(s.root.path), reverse=True))
+            for key, group in by_origin.items()
+        }
+
+    def site_for_url(self, url: QUrl) -> SecuredSite | None:
+        """The site whose root ``url`` lies under, if any."""
+        candidates = self._by_origin.get(
+            (url.scheme(), url.host(), url.port(_DEFAULT_PORTS.get(url.scheme(), -1)))
+        )
+        if not candidates:
+            return None
+        path = url.path()
+        for site in candidates:
+            if site.root.contains_path(path):
+                return site
+        return None
+
+    # -- the hooks -----------------------------------------------------------
+
+    def preprocess(self, request: QNetworkRequest) -> None:
+        """Add the token and the Referer to a request for a signed-in site."""
+        if not self._by_origin:
+            return
+        url = request.url()
+        site = self.site_for_url(url)
+        if site is None:
+            return
+        auth = site.request_auth
+        if auth is None:
+            return
+
+        request.setRawHeader(b"Referer", auth.referer)
+        request.setAttribute(GENERATION_ATTRIBUTE, auth.generation)
+        if auth.header_value is not None:
+            request.setRawHeader(b"X-Esri-Authorization", auth.header_value)
+        else:
+            query = QUrlQuery(url)
+            query.removeAllQueryItems("token")
+            query.addQueryItem("token", auth.query_token)
+            url.setQuery(query)
+            request.setUrl(url)
+
+    def _on_reply(self, content) -> None:
+        request = content.request()
+        generation = request.attribute(GENERATION_ATTRIBUTE)
+        if generation is None:
+            return
+        url = request.url()
+        site = self.site_for_url(url)
+        if site is None:
+            return
+
+        status = content.attribute(_STATUS)
+        content_type = bytes(content.rawHeader(b"Content-Type")).lower()
+        if status in TOKEN_ERROR_CODES:
+            rejected = True
+        elif expects_image(url) and status == 200:
+            rejected = not content_type.startswith(b"image/")
+        else:
+            rejected = False
+
+        if rejected:
+            LOG.warning(
+                "%s: the server refused a request (HTTP %s, %s)",
+                site.root,
+                status,
+                content_type.decode("ascii", "replace") or "no content type",
+            )
+            self._forget_cached(url)
+            site.token_rejected(int(generation))
+        elif status is not None and 200 <= int(status) < 300:
+            site.token_accepted(int(generation))
+
+    @staticmethod
+    def _forget_cached(url: QUrl) -> None:
+        """Drop a failed answer from QGIS's cache so a repaint asks again."""
+        cache = QgsNetworkAccessManager.instance().cache()
+        if cache is not None:
+            cache.remove(url)
+
+    def _on_site_renewed(self, site: SecuredSite) -> None:
+        for layer in layers_of(site.root):
+            layer.triggerRepaint()
+        self.site_renewed.emit(site)
+
+
+def layer_site_root(layer) -> SiteRoot | None:
+    """The site an ArcGIS raster layer draws from, or None for other layers."""
+    if layer.providerType() != ARCGIS_RASTER_PROVIDER:
+        return None
+    url = QgsDataSourceUri(layer.source()).param("url")
+    return SiteRoot.from_url(url) if url else None
+
+
+def layers_of(root: SiteRoot) -> list:
+    """The project's ArcGIS raster layers that draw from site ``root``."""
+    layers = QgsProject.instance().mapLayers().values()
+    return [layer for layer in layers if layer_site_root(layer) == root]

@@ -1,0 +1,1 @@
+"""Widgets: the sign-in dialog and the messages the user sees."""

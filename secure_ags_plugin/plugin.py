@@ -1,0 +1,166 @@
+"""The plugin object QGIS loads: menu entry, toolbar button, and wiring.
+
+``initGui`` records how to undo each thing it adds, in one list, and
+``unload`` runs that list backwards, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .arcgis.errors import InputError
+from .core.add_service import AddServiceJob, ServiceForm
+from .core.log import install_log_handler, remove_log_handler
+from .core.registry import SiteRegistry, layer_site_root
+from .gui.feedback import Feedback, describe, tr
+
+LOG = logging.getLogger(__name__)
+
+MENU_NAME = "&Secure ArcGIS Server"
+ACTION_NAME = "addSecuredServiceAction"
+ICON_PATH = Path(__file__).with_name("icon.svg")
+
+
+class SecureAgsPlugin:
+    """Adds token-secured ArcGIS MapServer layers and keeps their tokens fresh."""
+
+    def __init__(self, iface) -> None:
+        self.iface = iface
+        self.registry: SiteRegistry | None = None
+        self.feedback: Feedback | None = None
+        self.action: QAction | None = None
+        self.dialog = None
+        self._job: AddServiceJob | None = None
+        self._undo: list[Callable[[], None]] = []
+
+    def initGui(self) -> None:  # noqa: N802 - QGIS's name
+        handler = install_log_handler()
+        self._undo.append(lambda: remove_log_handler(handler))
+
+        self.feedback = Feedback(self.iface.messageBar())
+        self._add_action()
+        self._add_registry()
+
+    def unload(self) -> None:
+        """Undo everything initGui did; after this no request is touched."""
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
+        if self.dialog is not None:
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+        while self._undo:
+            self._undo.pop()()
+
+        self.registry = None
+        self.action = None
+        self.feedback = None
+
+    # -- what initGui adds -------------------------------------------------
+
+    def _add_action(self) -> None:
+        main_window = self.iface.mainWindow()
+        action = QAction(QIcon(str(ICON_PATH)), tr("Add Secured ArcGIS Service…"),
+                         main_window)
+        action.setObjectName(ACTION_NAME)
+        action.setToolTip(tr("Sign in to a token-secured ArcGIS Server and add "
+                             "one of its MapServer services"))
+        action.triggered.connect(self.show_dialog)
+        self.action = action
+
+        self.iface.addPluginToWebMenu(MENU_NAME, action)
+        self.iface.addWebToolBarIcon(action)
+
+        def remove_action() -> None:
+            self.iface.removeWebToolBarIcon(action)
+            self.iface.removePluginWebMenu(MENU_NAME, action)
+            action.triggered.disconnect(self.show_dialog)
+            action.setParent(None)
+            action.deleteLater()
+
+        self._undo.append(remove_action)
+
+    def _add_registry(self) -> None:
+        registry = SiteRegistry()
+        registry.site_renewal_failed.connect(self._on_renewal_failed)
+        registry.site_still_rejected.connect(self._on_still_rejected)
+        registry.install()
+        self.registry = registry
+
+        def remove_registry() -> None:
+            registry.site_renewal_failed.disconnect(self._on_renewal_failed)
+            registry.site_still_rejected.disconnect(self._on_still_rejected)
+            registry.uninstall()
+            registry.deleteLater()
+
+        self._undo.append(remove_registry)
+
+    # -- the dialog and the job ---------------------------------------------
+
+    def show_dialog(self) -> None:
+        if self.dialog is None:
+            from .gui.dialog import SecuredServiceDialog
+
+            self.dialog = SecuredServiceDialog(self.iface.mainWindow())
+            self.dialog.submitted.connect(self.add_service)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+
+    def add_service(self, form: ServiceForm) -> AddServiceJob | None:
+        """Start adding the service described by ``form``; returns at once."""
+        if self._job is not None and not self._job.finished:
+            return None
+
+        job = AddServiceJob(self.registry, form)
+        job.succeeded.connect(self._on_added)
+        job.failed.connect(self._on_failed)
+        self._job = job
+        if self.dialog is not None:
+            self.dialog.set_busy(True)
+        job.start()
+        return job
+
+    def _on_added(self, layer) -> None:
+        self._job = None
+        root = layer_site_root(layer)
+        self.feedback.success(
+            tr("Secured layer added"),
+            tr("{name} from {host} is on the map.").format(
+                name=layer.name(), host=root.host if root else ""
+            ),
+        )
+        if self.dialog is not None:
+            self.dialog.show_success()
+            self.dialog.close()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._job = None
+        self.feedback.failure(error)
+        if self.dialog is not None:
+            field = error.field if isinstance(error, InputError) else ""
+            self.dialog.show_failure(describe(error)[1], field)
+
+    def _on_renewal_failed(self, site, error, final: bool) -> None:
+        context = tr("Token renewal for {host}").format(host=site.root.host)
+        if final:
+            self.feedback.failure(error, context=context)
+        else:
+            self.feedback.degraded(error, context=context)
+
+    def _on_still_rejected(self, site) -> None:
+        self.feedback.warning(
+            tr("Token rejected"),
+            tr(
+                "{host} refuses the renewed token as well. Its layers may not "
+                "draw; check the referer and your permissions, then sign in again."
+            ).format(host=site.root.host),
+        )
