@@ -7,23 +7,25 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from typing import Callable
+import os
+from typing import TYPE_CHECKING, Callable
 
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from .arcgis.errors import InputError
-from .core.add_service import AddServiceJob, ServiceForm
 from .core.log import install_log_handler, remove_log_handler
 from .core.registry import SiteRegistry, layer_site_root
-from .gui.feedback import Feedback, describe, tr
+from .gui.text import tr
+
+if TYPE_CHECKING:
+    from .core.add_service import AddServiceJob, ServiceForm
+    from .gui.feedback import Feedback
 
 LOG = logging.getLogger(__name__)
 
 MENU_NAME = "&Secure ArcGIS Server"
 ACTION_NAME = "addSecuredServiceAction"
-ICON_PATH = Path(__file__).with_name("icon.svg")
+ICON_PATH = os.path.join(os.path.dirname(__file__), "icon.svg")
 
 
 class SecureAgsPlugin:
@@ -32,7 +34,7 @@ class SecureAgsPlugin:
     def __init__(self, iface) -> None:
         self.iface = iface
         self.registry: SiteRegistry | None = None
-        self.feedback: Feedback | None = None
+        self._feedback: Feedback | None = None
         self.action: QAction | None = None
         self.dialog = None
         self._job: AddServiceJob | None = None
@@ -42,7 +44,6 @@ class SecureAgsPlugin:
         handler = install_log_handler()
         self._undo.append(lambda: remove_log_handler(handler))
 
-        self.feedback = Feedback(self.iface.messageBar())
         self._add_action()
         self._add_registry()
 
@@ -62,13 +63,13 @@ class SecureAgsPlugin:
 
         self.registry = None
         self.action = None
-        self.feedback = None
+        self._feedback = None
 
     # -- what initGui adds -------------------------------------------------
 
     def _add_action(self) -> None:
         main_window = self.iface.mainWindow()
-        action = QAction(QIcon(str(ICON_PATH)), tr("Add Secured ArcGIS Service…"),
+        action = QAction(QIcon(ICON_PATH), tr("Add Secured ArcGIS Service…"),
                          main_window)
         action.setObjectName(ACTION_NAME)
         action.setToolTip(tr("Sign in to a token-secured ArcGIS Server and add "
@@ -103,6 +104,15 @@ class SecureAgsPlugin:
 
         self._undo.append(remove_registry)
 
+    @property
+    def feedback(self) -> "Feedback":
+        """Where outcomes are reported; built on first use to keep start-up light."""
+        if self._feedback is None:
+            from .gui.feedback import Feedback
+
+            self._feedback = Feedback(self.iface.messageBar())
+        return self._feedback
+
     # -- the dialog and the job ---------------------------------------------
 
     def show_dialog(self) -> None:
@@ -119,6 +129,8 @@ class SecureAgsPlugin:
         """Start adding the service described by ``form``; returns at once."""
         if self._job is not None and not self._job.finished:
             return None
+
+        from .core.add_service import AddServiceJob
 
         job = AddServiceJob(self.registry, form)
         job.succeeded.connect(self._on_added)
@@ -146,8 +158,9 @@ class SecureAgsPlugin:
         self._job = None
         self.feedback.failure(error)
         if self.dialog is not None:
-            field = error.field if isinstance(error, InputError) else ""
-            self.dialog.show_failure(describe(error)[1], field)
+            from .gui.feedback import describe
+
+            self.dialog.show_failure(describe(error)[1], getattr(error, "field", ""))
 
     def _on_renewal_failed(self, site, error, final: bool) -> None:
         context = tr("Token renewal for {host}").format(host=site.root.host)

@@ -8,7 +8,6 @@ for, so it is what the plugin scopes the token and the Referer to.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,6 +26,8 @@ _SUBLAYER_SUFFIX = re.compile(r"/(\d+)$")
 
 def is_loopback_host(host: str) -> bool:
     """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    import ipaddress
+
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True

@@ -15,6 +15,7 @@ answered with something that is not an image, is a rejection.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from qgis.core import QgsDataSourceUri, QgsNetworkAccessManager, QgsProject
 from qgis.PyQt.QtCore import QObject, QUrl, QUrlQuery, pyqtSignal
@@ -23,7 +24,9 @@ from qgis.PyQt.QtNetwork import QNetworkRequest
 from ..arcgis.errors import TOKEN_ERROR_CODES
 from ..arcgis.urls import SiteRoot
 from .compat import user_request_attribute
-from .site import SecuredSite
+
+if TYPE_CHECKING:
+    from .site import SecuredSite
 
 LOG = logging.getLogger(__name__)
 

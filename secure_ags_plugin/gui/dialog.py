@@ -15,7 +15,7 @@ from qgis.PyQt.QtWidgets import QDialog, QLineEdit, QWidget
 
 from ..core.add_service import ServiceForm
 from ..core.settings import RememberedFields, load_fields, save_fields
-from .feedback import tr
+from .text import tr
 
 UI_FILE = Path(__file__).with_name("secured_service_dialog.ui")
 FormBase, _ = uic.loadUiType(str(UI_FILE))

@@ -13,10 +13,10 @@ import logging
 from urllib.parse import urlsplit
 
 from qgis.core import Qgis
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..arcgis import errors
 from ..core.add_service import LayerFailed
+from .text import tr
 
 LOG = logging.getLogger(__name__)
 
@@ -24,10 +24,6 @@ SUCCESS_SECONDS = 5
 WARNING_SECONDS = 10
 # Failures stay until the user closes them: they carry things to act on.
 FAILURE_SECONDS = 0
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("SecureArcGISServer", text)
 
 
 def describe(error: BaseException) -> tuple[str, str]:
