@@ -20,6 +20,7 @@ from qgis.PyQt.QtWidgets import QAction
 from standin import StandIn
 
 import secure_ags_plugin
+from secure_ags_plugin.core.log import QgisLogHandler
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
@@ -40,7 +41,8 @@ def test_unload_removes_everything_it_added(qgis_iface, qgis_new_project, standi
     qgis_iface.removePluginWebMenu.assert_called_with("&Secure ArcGIS Server", action)
     qgis_iface.removeWebToolBarIcon.assert_called_with(action)
     assert not dialog.isVisible()
-    assert logging.getLogger("secure_ags_plugin").handlers == []
+    handlers = logging.getLogger("secure_ags_plugin").handlers
+    assert not any(isinstance(handler, QgisLogHandler) for handler in handlers)
 
     standin.clear_requests()
     render(layer)
