@@ -265,7 +265,7 @@ class StandIn:
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.05},
             name=f"standin-{self.port}",
             daemon=True,
         )

@@ -1,0 +1,573 @@
+"""Tests of the local ArcGIS Server stand-in itself (no QGIS needed).
+
+They talk to a running ``StandIn`` over HTTP with urllib, so the stand-in's
+answers can be trusted by the plugin tests that rely on it.
+"""
+
+import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))  # noqa: E401, E702, I001, E501
+
+import http.client
+import json
+import shutil
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import pytest
+
+from standin import RequestRecord, ServiceSpec, StandIn
+from standin.png import decode_png, encode_png, pixel_at, png_size
+
+SECURED = "Wildfire_secure_ac"
+WILDFIRE_COLOUR = (230, 110, 20)
+
+
+class Answer:
+    """Status, headers and body of one HTTP answer."""
+
+    def __init__(self, status: int, headers: Any, body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def content_type(self) -> str:
+        """The Content-Type header sent."""
+        return self.headers.get("Content-Type", "")
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+def fetch(
+    url: str,
+    params: dict[str, str] | None = None,
+    *,
+    form: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    context: ssl.SSLContext | None = None,
+) -> Answer:
+    """GET ``url`` (with query ``params``) or POST ``form``; never raise on 4xx."""
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context) as reply:
+            return Answer(reply.status, reply.headers, reply.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.headers, error.read())
+
+
+def get_token(server: StandIn, **extra: str) -> dict[str, Any]:
+    """POST user1's credentials to the token URL and return the JSON answer."""
+    form = {"username": "user1", "password": "user1", "f": "json", **extra}
+    return fetch(server.token_url, form=form).json()
+
+
+@pytest.fixture
+def server():
+    """A fresh stand-in on a free port, stopped after the test."""
+    with StandIn() as running:
+        yield running
+
+
+# ----------------------------------------------------------------- tokens
+
+
+def test_token_success_shape(server: StandIn) -> None:
+    before_ms = time.time() * 1000
+    answer = fetch(server.token_url, form={"username": "user1", "password": "user1",
+                                           "client": "requestip", "f": "json"})
+    body = answer.json()
+
+    assert answer.status == 200
+    assert answer.content_type == "application/json; charset=utf-8"
+    assert set(body) == {"token", "expires", "ssl"}
+    assert len(body["token"]) >= 30
+    assert all(c.isalnum() or c in "-_" for c in body["token"])
+    assert body["ssl"] is False
+    assert abs(body["expires"] - (before_ms + 60 * 60_000)) < 5_000
+    assert server.issued_tokens()[0]["token"] == body["token"]
+    assert server.issued_tokens()[0]["username"] == "user1"
+
+
+def test_expiration_is_capped(server: StandIn) -> None:
+    server.max_expiration_minutes = 30
+    now_ms = time.time() * 1000
+
+    body = get_token(server, expiration="5000")
+
+    assert abs(body["expires"] - (now_ms + 30 * 60_000)) < 5_000
+
+
+@pytest.mark.parametrize(
+    ("form", "details"),
+    [
+        ({"username": "user1", "password": "wrong"}, ["Invalid username or password."]),
+        ({"username": "nobody", "password": "user1"}, ["Invalid username or password."]),
+        ({}, ["'username' must be specified.", "'password' must be specified."]),
+        ({"username": "user1"}, ["'password' must be specified."]),
+        (
+            {"username": "user1", "password": "user1", "client": "referer"},
+            ["'referer' must be specified."],
+        ),
+    ],
+)
+def test_token_failure_shapes(server: StandIn, form: dict, details: list) -> None:
+    answer = fetch(server.token_url, form={**form, "f": "json"})
+
+    assert answer.status == 200
+    assert answer.headers.get("Cache-Control") == "no-cache"
+    assert answer.json() == {
+        "error": {"code": 400, "message": "Unable to generate token.", "details": details}
+    }
+    assert server.issued_tokens() == []
+
+
+def test_token_failure_with_http_status(server: StandIn) -> None:
+    server.error_style = "http"
+
+    answer = fetch(server.token_url, form={"username": "user1", "password": "x",
+                                           "f": "json"})
+
+    assert answer.status == 400
+    assert answer.json()["error"]["details"] == ["Invalid username or password."]
+
+
+def test_get_is_refused(server: StandIn) -> None:
+    answer = fetch(server.token_url, {"username": "user1", "password": "user1",
+                                      "f": "json"})
+
+    assert answer.status == 200
+    assert answer.json()["error"]["details"] == [
+        "Token generation via GET is not allowed."
+    ]
+    assert server.issued_tokens() == []
+
+
+def test_credentials_in_query_string_are_refused(server: StandIn) -> None:
+    url = server.token_url + "?username=user1&password=user1"
+
+    answer = fetch(url, form={"f": "json"})
+
+    assert answer.json()["error"]["details"] == [
+        "POST request should not contain username and password in the query string."
+    ]
+
+
+def test_token_without_f_json_answers_html(server: StandIn) -> None:
+    answer = fetch(server.token_url, form={"username": "user1", "password": "user1"})
+
+    assert answer.status == 200
+    assert answer.content_type.startswith("text/html")
+    assert server.issued_tokens() == []
+
+
+def test_password_change_is_seen_at_once(server: StandIn) -> None:
+    server.users["user1"] = "changed"
+
+    assert "error" in get_token(server)
+    assert "token" in get_token(server, password="changed")
+
+
+def test_html_and_bad_json_token_urls(server: StandIn) -> None:
+    html_page = fetch(server.url + "/html/generateToken", form={"f": "json"})
+    bad = fetch(server.url + "/badjson/generateToken", form={"f": "json"})
+
+    assert html_page.content_type.startswith("text/html")
+    assert html_page.body.startswith(b"<!DOCTYPE html><html><head><title>Sign In</title>")
+    assert bad.status == 200
+    assert bad.content_type.startswith("application/json")
+    with pytest.raises(json.JSONDecodeError):
+        bad.json()
+
+
+def test_short_lived_tokens_expire(server: StandIn) -> None:
+    server.token_lifetime_seconds = 1
+    now_ms = time.time() * 1000
+    body = get_token(server, expiration="600")
+    url = server.service_url(SECURED)
+
+    assert abs(body["expires"] - (now_ms + 1000)) < 500
+    assert "error" not in fetch(url, {"f": "json", "token": body["token"]}).json()
+    time.sleep(1.2)
+    assert fetch(url, {"f": "json", "token": body["token"]}).json()["error"][
+        "code"
+    ] == 498
+
+
+def test_revoke_all_tokens(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    url = server.service_url(SECURED)
+    assert "error" not in fetch(url, {"f": "json", "token": token}).json()
+
+    server.revoke_all_tokens()
+
+    assert fetch(url, {"f": "json", "token": token}).json()["error"]["code"] == 498
+    fresh = get_token(server)["token"]
+    assert "error" not in fetch(url, {"f": "json", "token": fresh}).json()
+
+
+def test_issue_token_directly(server: StandIn) -> None:
+    token = server.issue_token()
+
+    answer = fetch(server.service_url(SECURED), {"f": "json", "token": token})
+
+    assert answer.json()["mapName"] == "Layers"
+
+
+# --------------------------------------------------------- token checking
+
+TOKEN_REQUIRED = {"error": {"code": 499, "message": "Token Required", "details": []}}
+INVALID_TOKEN = {"error": {"code": 498, "message": "Invalid Token", "details": []}}
+
+
+@pytest.mark.parametrize("style", ["json200", "http"])
+def test_499_and_498_in_both_styles(server: StandIn, style: str) -> None:
+    server.error_style = style
+    url = server.service_url(SECURED)
+
+    missing = fetch(url, {"f": "json"})
+    bogus = fetch(url, {"f": "json", "token": "not-a-token"})
+
+    assert missing.json() == TOKEN_REQUIRED
+    assert bogus.json() == INVALID_TOKEN
+    assert missing.status == (499 if style == "http" else 200)
+    assert bogus.status == (498 if style == "http" else 200)
+    assert missing.headers.get("Cache-Control") == "no-cache"
+
+
+@pytest.mark.parametrize("style", ["json200", "http"])
+def test_403_and_404_in_both_styles(server: StandIn, style: str) -> None:
+    server.error_style = style
+    token = get_token(server)["token"]
+
+    forbidden = fetch(server.service_url("Restricted"), {"f": "json", "token": token})
+    unknown = fetch(server.service_url("Nope"), {"f": "json", "token": token})
+
+    assert forbidden.json()["error"]["code"] == 403
+    assert forbidden.json()["error"]["message"].startswith("You do not have permissions")
+    assert unknown.json()["error"]["code"] == 404
+    assert forbidden.status == (403 if style == "http" else 200)
+    assert unknown.status == (404 if style == "http" else 200)
+
+
+def test_token_by_query_form_and_header(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    url = server.service_url(SECURED)
+
+    by_query = fetch(url, {"f": "json", "token": token})
+    by_form = fetch(url, form={"f": "json", "token": token})
+    by_header = fetch(url, {"f": "json"},
+                      headers={"X-Esri-Authorization": f"Bearer {token}"})
+
+    for answer in (by_query, by_form, by_header):
+        assert answer.json()["mapName"] == "Layers"
+    server.accept_header_token = False
+    refused = fetch(url, {"f": "json"},
+                    headers={"X-Esri-Authorization": f"Bearer {token}"})
+    assert refused.json() == TOKEN_REQUIRED
+
+
+def test_referer_binding(server: StandIn) -> None:
+    body = get_token(server, client="referer", referer="https://app.example/")
+    url = server.service_url(SECURED)
+    params = {"f": "json", "token": body["token"]}
+
+    matching = fetch(url, params, headers={"Referer": "https://app.example/"})
+    absent = fetch(url, params)
+    other = fetch(url, params, headers={"Referer": "https://elsewhere.example/"})
+
+    assert matching.json()["mapName"] == "Layers"
+    assert absent.json() == INVALID_TOKEN
+    assert other.json() == INVALID_TOKEN
+    issued = server.issued_tokens()[0]
+    assert issued["client"] == "referer"
+    assert issued["referer"] == "https://app.example/"
+
+
+def test_unsecured_service_ignores_tokens(server: StandIn) -> None:
+    url = server.service_url("Public/Basemap")
+
+    assert fetch(url, {"f": "json"}).json()["mapName"] == "Layers"
+    assert fetch(url, {"f": "json", "token": "junk"}).json()["mapName"] == "Layers"
+
+
+# -------------------------------------------------------------- resources
+
+
+def test_rest_info(server: StandIn) -> None:
+    body = fetch(server.url + "/rest/info", {"f": "json"}).json()
+
+    assert body["currentVersion"] == 11.1
+    assert body["authInfo"]["isTokenBasedSecurity"] is True
+    assert body["authInfo"]["tokenServicesUrl"] == server.url + "/tokens/"
+
+
+def test_catalog_hides_secured_services_without_token(server: StandIn) -> None:
+    root = server.url + "/rest/services"
+
+    anonymous = fetch(root, {"f": "json"}).json()
+    token = get_token(server)["token"]
+    signed_in = fetch(root, {"f": "json", "token": token}).json()
+    folder = fetch(root + "/Secure", {"f": "json", "token": token}).json()
+    public = fetch(root + "/Public", {"f": "json"}).json()
+    unknown = fetch(root + "/Nowhere", {"f": "json"}).json()
+
+    assert anonymous["folders"] == ["Public", "Secure"]
+    assert anonymous["services"] == []
+    assert {"name": SECURED, "type": "MapServer"} in signed_in["services"]
+    assert {"name": SECURED, "type": "FeatureServer"} in signed_in["services"]
+    assert all(s["name"] != "Restricted" for s in signed_in["services"])
+    assert folder["services"] == [{"name": "Secure/Tiles", "type": "MapServer"}]
+    assert public["services"] == [{"name": "Public/Basemap", "type": "MapServer"}]
+    assert unknown["error"]["code"] == 404
+
+
+def test_map_server_json(server: StandIn) -> None:
+    token = get_token(server)["token"]
+
+    plain = fetch(server.service_url(SECURED), {"f": "json", "token": token}).json()
+    cached = fetch(server.service_url("Secure/Tiles"), {"f": "json", "token": token})
+    tiles = cached.json()
+
+    assert plain["singleFusedMapCache"] is False
+    assert "tileInfo" not in plain
+    assert plain["spatialReference"] == {"wkid": 102100, "latestWkid": 3857}
+    assert [layer["geometryType"] for layer in plain["layers"]] == [
+        "esriGeometryPoint", "esriGeometryPolyline", "esriGeometryPolygon"
+    ]
+    assert plain["capabilities"] == "Map,Query,Data"
+    assert plain["fullExtent"]["spatialReference"]["wkid"] == 102100
+    assert tiles["singleFusedMapCache"] is True
+    assert tiles["capabilities"] == "Map,TilesOnly,Query"
+    lods = tiles["tileInfo"]["lods"]
+    assert [lod["level"] for lod in lods] == list(range(11))
+    assert lods[3]["resolution"] == pytest.approx(156543.03392800014 / 8)
+    assert lods[3]["scale"] == pytest.approx(591657527.591555 / 8)
+
+
+def test_feature_server_has_no_map_name(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    url = server.service_url(SECURED, "FeatureServer")
+
+    body = fetch(url, {"f": "json", "token": token}).json()
+
+    assert "mapName" not in body
+    assert body["layers"][0] == {"id": 0, "name": "Wildfire Response Points"}
+    assert fetch(url, {"f": "json"}).json() == TOKEN_REQUIRED
+
+
+def test_layer_resources(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    base = server.service_url(SECURED)
+
+    layer = fetch(base + "/2", {"f": "json", "token": token}).json()
+    missing = fetch(base + "/9", {"f": "json", "token": token}).json()
+    layers = fetch(base + "/layers", {"f": "json", "token": token}).json()
+
+    assert layer["id"] == 2
+    assert layer["geometryType"] == "esriGeometryPolygon"
+    assert layer["extent"]["spatialReference"]["wkid"] == 102100
+    assert missing["error"]["code"] == 400
+    assert [item["id"] for item in layers["layers"]] == [0, 1, 2]
+    assert layers["tables"] == []
+
+
+def test_legend_and_identify(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    base = server.service_url(SECURED)
+
+    legend = fetch(base + "/legend", {"f": "pjson", "token": token}).json()
+    identify = fetch(base + "/identify", {"f": "json", "token": token,
+                                          "geometry": "-10000000,4000000"}).json()
+
+    swatch = legend["layers"][0]["legend"][0]
+    import base64
+
+    assert png_size(base64.b64decode(swatch["imageData"])) == (20, 20)
+    result = identify["results"][0]
+    assert result["layerId"] == 0
+    assert result["geometry"]["x"] == -10000000
+
+
+def test_export_image(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    params = {"bbox": "-1e7,3e6,-8e6,5e6", "size": "320,200", "format": "png32",
+              "transparent": "true", "layers": "show:0,1,2", "f": "image",
+              "token": token}
+
+    answer = fetch(server.service_url(SECURED) + "/export", params)
+    width, height, rows = decode_png(answer.body)
+
+    assert answer.status == 200
+    assert answer.content_type == "image/png"
+    assert (width, height) == (320, 200)
+    assert pixel_at(rows, 160, 100) == (*WILDFIRE_COLOUR, 255)
+    assert pixel_at(rows, 0, 0) != (*WILDFIRE_COLOUR, 255)
+
+
+def test_export_without_token_is_json_error(server: StandIn) -> None:
+    answer = fetch(server.service_url(SECURED) + "/export", {"f": "image"})
+
+    assert answer.content_type.startswith("application/json")
+    assert answer.json() == TOKEN_REQUIRED
+
+
+def test_export_json_href_needs_token(server: StandIn) -> None:
+    token = get_token(server)["token"]
+    params = {"bbox": "1,2,3,4", "size": "64,32", "f": "json", "token": token}
+
+    body = fetch(server.service_url(SECURED) + "/export", params).json()
+    image = fetch(body["href"], {"token": token})
+    refused = fetch(body["href"])
+
+    assert (body["width"], body["height"]) == (64, 32)
+    assert body["extent"]["xmin"] == 1 and body["extent"]["ymax"] == 4
+    assert image.content_type == "image/png"
+    assert png_size(image.body) == (64, 32)
+    assert refused.json() == TOKEN_REQUIRED
+
+
+def test_export_size_is_capped_and_html_without_f(server: StandIn) -> None:
+    url = server.service_url("Public/Basemap") + "/export"
+
+    big = fetch(url, {"size": "5000,10", "f": "image"})
+    page = fetch(url, {"size": "10,10"})
+
+    assert png_size(big.body) == (4096, 10)
+    assert page.content_type.startswith("text/html")
+
+
+def test_tiles(server: StandIn) -> None:
+    token = get_token(server)["token"]
+
+    tile = fetch(server.service_url("Secure/Tiles") + "/tile/3/2/1", {"token": token})
+    untiled = fetch(server.service_url(SECURED) + "/tile/3/2/1", {"token": token})
+
+    width, height, rows = decode_png(tile.body)
+    assert (width, height) == (256, 256)
+    assert pixel_at(rows, 128, 128) == (40, 120, 220, 255)
+    assert untiled.json()["error"]["code"] == 404
+
+
+def test_unknown_paths(server: StandIn) -> None:
+    inside = fetch(server.url + "/rest/nothing", {"f": "json"})
+    outside = fetch(server.origin + "/elsewhere")
+
+    assert inside.json()["error"]["code"] == 404
+    assert outside.status == 404
+    assert outside.content_type.startswith("text/html")
+
+
+def test_png_encoder_is_fast_enough() -> None:
+    started = time.perf_counter()
+    data = encode_png(1024, 1024, [bytes((1, 2, 3, 255)) * 1024] * 1024)
+
+    assert time.perf_counter() - started < 1.0
+    assert png_size(data) == (1024, 1024)
+    small = encode_png(3, 2, lambda x, y: (x * 50, y * 100, 7, 255))
+    assert pixel_at(decode_png(small)[2], 2, 1) == (100, 100, 7, 255)
+
+
+# ----------------------------------------------------------- request log
+
+
+def test_request_log(server: StandIn) -> None:
+    token = get_token(server, client="referer", referer="https://app.example/")["token"]
+    fetch(server.service_url(SECURED), {"f": "json", "token": token},
+          headers={"Referer": "https://app.example/"})
+    fetch(server.service_url(SECURED), {"f": "json"})
+
+    records = server.requests
+    token_post, accepted, refused = records
+
+    assert all(isinstance(record, RequestRecord) for record in records)
+    assert token_post.method == "POST"
+    assert token_post.form["username"] == "user1"
+    assert token_post.token_used is None
+    assert accepted.path == "/arcgis/rest/services/Wildfire_secure_ac/MapServer"
+    assert accepted.query == {"f": "json", "token": token}
+    assert accepted.headers["referer"] == "https://app.example/"
+    assert accepted.token_used == token
+    assert accepted.status == 200 and refused.status == 200
+    assert refused.token_used is None
+    assert refused.content_type == "application/json; charset=utf-8"
+    assert token_post.time <= accepted.time <= refused.time
+    assert len(server.requests_to("/MapServer")) == 2
+    server.clear_requests()
+    assert server.requests == []
+
+
+def test_request_log_records_http_status_and_header_token(server: StandIn) -> None:
+    server.error_style = "http"
+
+    fetch(server.service_url(SECURED), {"f": "json"},
+          headers={"X-Esri-Authorization": "Bearer abc"})
+
+    record = server.requests[-1]
+    assert record.status == 498
+    assert record.token_used == "abc"
+
+
+# ------------------------------------------------------ server behaviour
+
+
+def test_keep_alive_and_prompt_stop() -> None:
+    server = StandIn().start()
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    for _ in range(2):
+        connection.request("GET", "/arcgis/rest/info?f=json")
+        reply = connection.getresponse()
+        assert reply.status == 200
+        assert json.loads(reply.read())["currentVersion"] == 11.1
+
+    started = time.monotonic()
+    server.stop()
+
+    assert time.monotonic() - started < 2
+    connection.close()
+    assert not server.running
+
+
+def test_delay(server: StandIn) -> None:
+    server.delay_seconds = 0.3
+    started = time.monotonic()
+
+    fetch(server.url + "/rest/info", {"f": "json"})
+
+    assert time.monotonic() - started >= 0.3
+
+
+def test_custom_services_and_site_path() -> None:
+    spec = ServiceSpec("Mine", secured=False, color=(1, 2, 3), layers=["Only"])
+    with StandIn(site_path="/server", services=[spec]) as server:
+        body = fetch(server.service_url("Mine"), {"f": "json"}).json()
+        assert server.url.endswith("/server")
+        assert [layer["name"] for layer in body["layers"]] == ["Only"]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_tls() -> None:
+    with StandIn(tls=True) as server:
+        context = ssl.create_default_context(cafile=server.cert_path)
+        assert server.url.startswith("https://127.0.0.1:")
+
+        # A client that connects and never handshakes must not block others.
+        import socket
+
+        idle = socket.create_connection(("127.0.0.1", server.port))
+        form = {"username": "user1", "password": "user1", "f": "json"}
+        body = fetch(server.token_url, form=form, context=context).json()
+        info = fetch(server.service_url(SECURED),
+                     {"f": "json", "token": body["token"]}, context=context)
+        idle.close()
+
+    assert body["ssl"] is True
+    assert info.json()["mapName"] == "Layers"
