@@ -15,6 +15,10 @@ APT_PACKAGES := python3-qgis qgis-providers python3-venv python3-requests \
 	openssl zip xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# Where `make deploy` copies the plugin: the default profile of QGIS 3.
+# (pb_tool on its own picks QGIS 4's folder.) Override for another profile.
+QGIS_PLUGIN_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
+
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONDONTWRITEBYTECODE := 1
 
@@ -55,7 +59,9 @@ bench: venv
 	$(PYTHON) tests/bench.py
 
 deploy: venv
-	cd secure_ags_plugin && ../$(VENV)/bin/pb_tool deploy --no-confirm --no-docs
+	mkdir -p "$(QGIS_PLUGIN_DIR)"
+	cd secure_ags_plugin && ../$(VENV)/bin/pb_tool deploy --no-confirm --no-docs \
+		--plugin_path "$(QGIS_PLUGIN_DIR)"
 
 zip: venv
 	rm -rf build/zip && mkdir -p build/zip dist

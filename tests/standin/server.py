@@ -254,6 +254,7 @@ class StandIn:
                 context = self._tls_context()
             except BaseException:
                 server.server_close()
+                self._remove_certificate()
                 raise
             # The handshake is left to each connection's handler thread so a
             # client that never completes it cannot block the accept loop.
@@ -292,10 +293,7 @@ class StandIn:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        if self._cert_dir is not None:
-            shutil.rmtree(self._cert_dir, ignore_errors=True)
-            self._cert_dir = None
-            self.cert_path = None
+        self._remove_certificate()
 
     def __enter__(self) -> StandIn:
         """Start the server (unless already running) for a ``with`` block."""
@@ -958,6 +956,13 @@ class StandIn:
         )
 
     # ----------------------------------------------------------------- TLS
+
+    def _remove_certificate(self) -> None:
+        """Delete the throwaway certificate directory, if there is one."""
+        if self._cert_dir is not None:
+            shutil.rmtree(self._cert_dir, ignore_errors=True)
+            self._cert_dir = None
+            self.cert_path = None
 
     def _tls_context(self) -> ssl.SSLContext:
         """Make a throwaway self-signed certificate and a server context."""

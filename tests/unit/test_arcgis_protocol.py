@@ -328,3 +328,21 @@ def test_redact_hides_token_and_password_values():
 
     assert "abc123" not in redact(url) and "pw&" not in redact(url) + "&"
     assert "f=json" in redact(url)
+
+
+def test_unknown_host_is_named_as_such_without_any_lookup():
+    import socket
+
+    import requests
+
+    from secure_ags_plugin.arcgis.http import transport_error
+
+    lookup = socket.gaierror(-2, "Name or service not known")
+    failure = requests.exceptions.ConnectionError("connection failed")
+    failure.__cause__ = lookup
+
+    error = transport_error(failure, "https://gis.example.com/arcgis?token=abc")
+
+    assert isinstance(error, errors.ConnectionFailed)
+    assert error.message == "The server name could not be found."
+    assert "abc" not in error.url

@@ -4,11 +4,13 @@ They talk to a running ``StandIn`` over HTTP with urllib, so the stand-in's
 answers can be trusted by the plugin tests that rely on it.
 """
 
-import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))  # noqa: E401, E702, I001, E501
+import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))
 
+import base64
 import http.client
 import json
 import shutil
+import socket
 import ssl
 import time
 import urllib.error
@@ -22,6 +24,10 @@ from standin import RequestRecord, ServiceSpec, StandIn
 from standin.png import decode_png, encode_png, pixel_at, png_size
 
 SECURED = "Wildfire_secure_ac"
+LOGIN = {"username": "user1", "password": "user1"}
+BAD_LOGIN = ["Invalid username or password."]
+TOKEN_REQUIRED = {"error": {"code": 499, "message": "Token Required", "details": []}}
+INVALID_TOKEN = {"error": {"code": 498, "message": "Invalid Token", "details": []}}
 WILDFIRE_COLOUR = (230, 110, 20)
 
 
@@ -66,7 +72,7 @@ def fetch(
 
 def get_token(server: StandIn, **extra: str) -> dict[str, Any]:
     """POST user1's credentials to the token URL and return the JSON answer."""
-    form = {"username": "user1", "password": "user1", "f": "json", **extra}
+    form = {**LOGIN, "f": "json", **extra}
     return fetch(server.token_url, form=form).json()
 
 
@@ -81,9 +87,10 @@ def server():
 
 
 def test_token_success_shape(server: StandIn) -> None:
+    """A good POST answers token, expires (epoch ms, 60 min) and ssl."""
     before_ms = time.time() * 1000
-    answer = fetch(server.token_url, form={"username": "user1", "password": "user1",
-                                           "client": "requestip", "f": "json"})
+    form = {**LOGIN, "client": "requestip", "f": "json"}
+    answer = fetch(server.token_url, form=form)
     body = answer.json()
 
     assert answer.status == 200
@@ -98,6 +105,7 @@ def test_token_success_shape(server: StandIn) -> None:
 
 
 def test_expiration_is_capped(server: StandIn) -> None:
+    """A longer expiration than the server allows is silently cut."""
     server.max_expiration_minutes = 30
     now_ms = time.time() * 1000
 
@@ -109,40 +117,38 @@ def test_expiration_is_capped(server: StandIn) -> None:
 @pytest.mark.parametrize(
     ("form", "details"),
     [
-        ({"username": "user1", "password": "wrong"}, ["Invalid username or password."]),
-        ({"username": "nobody", "password": "user1"}, ["Invalid username or password."]),
+        ({"username": "user1", "password": "wrong"}, BAD_LOGIN),
+        ({"username": "nobody", "password": "user1"}, BAD_LOGIN),
         ({}, ["'username' must be specified.", "'password' must be specified."]),
+        ({"password": "user1"}, ["'username' must be specified."]),
         ({"username": "user1"}, ["'password' must be specified."]),
-        (
-            {"username": "user1", "password": "user1", "client": "referer"},
-            ["'referer' must be specified."],
-        ),
+        ({**LOGIN, "client": "referer"}, ["'referer' must be specified."]),
     ],
 )
 def test_token_failure_shapes(server: StandIn, form: dict, details: list) -> None:
+    """Bad or missing parameters give ArcGIS's HTTP 200 error body."""
     answer = fetch(server.token_url, form={**form, "f": "json"})
 
     assert answer.status == 200
     assert answer.headers.get("Cache-Control") == "no-cache"
-    assert answer.json() == {
-        "error": {"code": 400, "message": "Unable to generate token.", "details": details}
-    }
+    error = {"code": 400, "message": "Unable to generate token.", "details": details}
+    assert answer.json() == {"error": error}
     assert server.issued_tokens() == []
 
 
 def test_token_failure_with_http_status(server: StandIn) -> None:
+    """error_style 'http' sends the error code as status."""
     server.error_style = "http"
 
-    answer = fetch(server.token_url, form={"username": "user1", "password": "x",
-                                           "f": "json"})
+    answer = fetch(server.token_url, form={**LOGIN, "password": "x", "f": "json"})
 
     assert answer.status == 400
-    assert answer.json()["error"]["details"] == ["Invalid username or password."]
+    assert answer.json()["error"]["details"] == BAD_LOGIN
 
 
 def test_get_is_refused(server: StandIn) -> None:
-    answer = fetch(server.token_url, {"username": "user1", "password": "user1",
-                                      "f": "json"})
+    """Token generation by GET is refused and issues nothing."""
+    answer = fetch(server.token_url, {**LOGIN, "f": "json"})
 
     assert answer.status == 200
     assert answer.json()["error"]["details"] == [
@@ -152,6 +158,7 @@ def test_get_is_refused(server: StandIn) -> None:
 
 
 def test_credentials_in_query_string_are_refused(server: StandIn) -> None:
+    """Credentials belong in the body."""
     url = server.token_url + "?username=user1&password=user1"
 
     answer = fetch(url, form={"f": "json"})
@@ -162,7 +169,8 @@ def test_credentials_in_query_string_are_refused(server: StandIn) -> None:
 
 
 def test_token_without_f_json_answers_html(server: StandIn) -> None:
-    answer = fetch(server.token_url, form={"username": "user1", "password": "user1"})
+    """Without f=json the endpoint answers HTML."""
+    answer = fetch(server.token_url, form=LOGIN)
 
     assert answer.status == 200
     assert answer.content_type.startswith("text/html")
@@ -170,6 +178,7 @@ def test_token_without_f_json_answers_html(server: StandIn) -> None:
 
 
 def test_password_change_is_seen_at_once(server: StandIn) -> None:
+    """The users dict is read on every request."""
     server.users["user1"] = "changed"
 
     assert "error" in get_token(server)
@@ -177,11 +186,13 @@ def test_password_change_is_seen_at_once(server: StandIn) -> None:
 
 
 def test_html_and_bad_json_token_urls(server: StandIn) -> None:
+    """The helper endpoints answer HTML and broken JSON."""
     html_page = fetch(server.url + "/html/generateToken", form={"f": "json"})
     bad = fetch(server.url + "/badjson/generateToken", form={"f": "json"})
 
     assert html_page.content_type.startswith("text/html")
-    assert html_page.body.startswith(b"<!DOCTYPE html><html><head><title>Sign In</title>")
+    start = b"<!DOCTYPE html><html><head><title>Sign In</title>"
+    assert html_page.body.startswith(start)
     assert bad.status == 200
     assert bad.content_type.startswith("application/json")
     with pytest.raises(json.JSONDecodeError):
@@ -189,20 +200,21 @@ def test_html_and_bad_json_token_urls(server: StandIn) -> None:
 
 
 def test_short_lived_tokens_expire(server: StandIn) -> None:
+    """token_lifetime_seconds makes tokens that soon give 498."""
     server.token_lifetime_seconds = 1
     now_ms = time.time() * 1000
     body = get_token(server, expiration="600")
     url = server.service_url(SECURED)
 
     assert abs(body["expires"] - (now_ms + 1000)) < 500
-    assert "error" not in fetch(url, {"f": "json", "token": body["token"]}).json()
+    params = {"f": "json", "token": body["token"]}
+    assert "error" not in fetch(url, params).json()
     time.sleep(1.2)
-    assert fetch(url, {"f": "json", "token": body["token"]}).json()["error"][
-        "code"
-    ] == 498
+    assert fetch(url, params).json() == INVALID_TOKEN
 
 
 def test_revoke_all_tokens(server: StandIn) -> None:
+    """Revoked tokens give 498; new ones work again."""
     token = get_token(server)["token"]
     url = server.service_url(SECURED)
     assert "error" not in fetch(url, {"f": "json", "token": token}).json()
@@ -215,6 +227,7 @@ def test_revoke_all_tokens(server: StandIn) -> None:
 
 
 def test_issue_token_directly(server: StandIn) -> None:
+    """issue_token() makes a token without an HTTP round trip."""
     token = server.issue_token()
 
     answer = fetch(server.service_url(SECURED), {"f": "json", "token": token})
@@ -224,12 +237,10 @@ def test_issue_token_directly(server: StandIn) -> None:
 
 # --------------------------------------------------------- token checking
 
-TOKEN_REQUIRED = {"error": {"code": 499, "message": "Token Required", "details": []}}
-INVALID_TOKEN = {"error": {"code": 498, "message": "Invalid Token", "details": []}}
-
 
 @pytest.mark.parametrize("style", ["json200", "http"])
 def test_499_and_498_in_both_styles(server: StandIn, style: str) -> None:
+    """Missing and bad tokens, as 200 bodies or real statuses."""
     server.error_style = style
     url = server.service_url(SECURED)
 
@@ -245,6 +256,7 @@ def test_499_and_498_in_both_styles(server: StandIn, style: str) -> None:
 
 @pytest.mark.parametrize("style", ["json200", "http"])
 def test_403_and_404_in_both_styles(server: StandIn, style: str) -> None:
+    """Forbidden and unknown services, in both error styles."""
     server.error_style = style
     token = get_token(server)["token"]
 
@@ -252,30 +264,32 @@ def test_403_and_404_in_both_styles(server: StandIn, style: str) -> None:
     unknown = fetch(server.service_url("Nope"), {"f": "json", "token": token})
 
     assert forbidden.json()["error"]["code"] == 403
-    assert forbidden.json()["error"]["message"].startswith("You do not have permissions")
+    message = forbidden.json()["error"]["message"]
+    assert message.startswith("You do not have permissions")
     assert unknown.json()["error"]["code"] == 404
     assert forbidden.status == (403 if style == "http" else 200)
     assert unknown.status == (404 if style == "http" else 200)
 
 
 def test_token_by_query_form_and_header(server: StandIn) -> None:
+    """The token is read from query, form and header."""
     token = get_token(server)["token"]
     url = server.service_url(SECURED)
 
     by_query = fetch(url, {"f": "json", "token": token})
     by_form = fetch(url, form={"f": "json", "token": token})
-    by_header = fetch(url, {"f": "json"},
-                      headers={"X-Esri-Authorization": f"Bearer {token}"})
+    bearer = {"X-Esri-Authorization": f"Bearer {token}"}
+    by_header = fetch(url, {"f": "json"}, headers=bearer)
 
     for answer in (by_query, by_form, by_header):
         assert answer.json()["mapName"] == "Layers"
     server.accept_header_token = False
-    refused = fetch(url, {"f": "json"},
-                    headers={"X-Esri-Authorization": f"Bearer {token}"})
+    refused = fetch(url, {"f": "json"}, headers=bearer)
     assert refused.json() == TOKEN_REQUIRED
 
 
 def test_referer_binding(server: StandIn) -> None:
+    """A referer token works only with the same Referer header."""
     body = get_token(server, client="referer", referer="https://app.example/")
     url = server.service_url(SECURED)
     params = {"f": "json", "token": body["token"]}
@@ -293,6 +307,7 @@ def test_referer_binding(server: StandIn) -> None:
 
 
 def test_unsecured_service_ignores_tokens(server: StandIn) -> None:
+    """Public services need no token and ignore bad ones."""
     url = server.service_url("Public/Basemap")
 
     assert fetch(url, {"f": "json"}).json()["mapName"] == "Layers"
@@ -303,6 +318,7 @@ def test_unsecured_service_ignores_tokens(server: StandIn) -> None:
 
 
 def test_rest_info(server: StandIn) -> None:
+    """rest/info announces token security and the token URL."""
     body = fetch(server.url + "/rest/info", {"f": "json"}).json()
 
     assert body["currentVersion"] == 11.1
@@ -311,6 +327,7 @@ def test_rest_info(server: StandIn) -> None:
 
 
 def test_catalog_hides_secured_services_without_token(server: StandIn) -> None:
+    """The catalog lists what the token allows."""
     root = server.url + "/rest/services"
 
     anonymous = fetch(root, {"f": "json"}).json()
@@ -331,6 +348,7 @@ def test_catalog_hides_secured_services_without_token(server: StandIn) -> None:
 
 
 def test_map_server_json(server: StandIn) -> None:
+    """MapServer JSON has the keys clients rely on, tiles when cached."""
     token = get_token(server)["token"]
 
     plain = fetch(server.service_url(SECURED), {"f": "json", "token": token}).json()
@@ -354,6 +372,7 @@ def test_map_server_json(server: StandIn) -> None:
 
 
 def test_feature_server_has_no_map_name(server: StandIn) -> None:
+    """A FeatureServer is told apart by its missing mapName."""
     token = get_token(server)["token"]
     url = server.service_url(SECURED, "FeatureServer")
 
@@ -365,6 +384,7 @@ def test_feature_server_has_no_map_name(server: StandIn) -> None:
 
 
 def test_layer_resources(server: StandIn) -> None:
+    """Layer, layers and unknown-layer answers."""
     token = get_token(server)["token"]
     base = server.service_url(SECURED)
 
@@ -381,16 +401,15 @@ def test_layer_resources(server: StandIn) -> None:
 
 
 def test_legend_and_identify(server: StandIn) -> None:
+    """Legend swatches are 20x20 PNGs; identify echoes the point."""
     token = get_token(server)["token"]
     base = server.service_url(SECURED)
 
     legend = fetch(base + "/legend", {"f": "pjson", "token": token}).json()
-    identify = fetch(base + "/identify", {"f": "json", "token": token,
-                                          "geometry": "-10000000,4000000"}).json()
+    point = {"f": "json", "token": token, "geometry": "-10000000,4000000"}
+    identify = fetch(base + "/identify", point).json()
 
     swatch = legend["layers"][0]["legend"][0]
-    import base64
-
     assert png_size(base64.b64decode(swatch["imageData"])) == (20, 20)
     result = identify["results"][0]
     assert result["layerId"] == 0
@@ -398,10 +417,17 @@ def test_legend_and_identify(server: StandIn) -> None:
 
 
 def test_export_image(server: StandIn) -> None:
+    """export?f=image is a PNG of the asked size in the service colour."""
     token = get_token(server)["token"]
-    params = {"bbox": "-1e7,3e6,-8e6,5e6", "size": "320,200", "format": "png32",
-              "transparent": "true", "layers": "show:0,1,2", "f": "image",
-              "token": token}
+    params = {
+        "bbox": "-1e7,3e6,-8e6,5e6",
+        "size": "320,200",
+        "format": "png32",
+        "transparent": "true",
+        "layers": "show:0,1,2",
+        "f": "image",
+        "token": token,
+    }
 
     answer = fetch(server.service_url(SECURED) + "/export", params)
     width, height, rows = decode_png(answer.body)
@@ -414,6 +440,7 @@ def test_export_image(server: StandIn) -> None:
 
 
 def test_export_without_token_is_json_error(server: StandIn) -> None:
+    """An image request without token gets JSON."""
     answer = fetch(server.service_url(SECURED) + "/export", {"f": "image"})
 
     assert answer.content_type.startswith("application/json")
@@ -421,6 +448,7 @@ def test_export_without_token_is_json_error(server: StandIn) -> None:
 
 
 def test_export_json_href_needs_token(server: StandIn) -> None:
+    """export?f=json gives an href that needs the token too."""
     token = get_token(server)["token"]
     params = {"bbox": "1,2,3,4", "size": "64,32", "f": "json", "token": token}
 
@@ -436,6 +464,7 @@ def test_export_json_href_needs_token(server: StandIn) -> None:
 
 
 def test_export_size_is_capped_and_html_without_f(server: StandIn) -> None:
+    """Sizes cap at 4096; no f gives HTML."""
     url = server.service_url("Public/Basemap") + "/export"
 
     big = fetch(url, {"size": "5000,10", "f": "image"})
@@ -446,10 +475,12 @@ def test_export_size_is_capped_and_html_without_f(server: StandIn) -> None:
 
 
 def test_tiles(server: StandIn) -> None:
+    """Cached services serve 256x256 tiles; others answer 404."""
     token = get_token(server)["token"]
 
-    tile = fetch(server.service_url("Secure/Tiles") + "/tile/3/2/1", {"token": token})
-    untiled = fetch(server.service_url(SECURED) + "/tile/3/2/1", {"token": token})
+    tile_path = "/tile/3/2/1"
+    tile = fetch(server.service_url("Secure/Tiles") + tile_path, {"token": token})
+    untiled = fetch(server.service_url(SECURED) + tile_path, {"token": token})
 
     width, height, rows = decode_png(tile.body)
     assert (width, height) == (256, 256)
@@ -458,6 +489,7 @@ def test_tiles(server: StandIn) -> None:
 
 
 def test_unknown_paths(server: StandIn) -> None:
+    """Unknown paths: JSON 404 inside the site, HTML 404 outside."""
     inside = fetch(server.url + "/rest/nothing", {"f": "json"})
     outside = fetch(server.origin + "/elsewhere")
 
@@ -467,6 +499,7 @@ def test_unknown_paths(server: StandIn) -> None:
 
 
 def test_png_encoder_is_fast_enough() -> None:
+    """A 1024x1024 PNG encodes well under a second."""
     started = time.perf_counter()
     data = encode_png(1024, 1024, [bytes((1, 2, 3, 255)) * 1024] * 1024)
 
@@ -480,10 +513,12 @@ def test_png_encoder_is_fast_enough() -> None:
 
 
 def test_request_log(server: StandIn) -> None:
-    token = get_token(server, client="referer", referer="https://app.example/")["token"]
-    fetch(server.service_url(SECURED), {"f": "json", "token": token},
-          headers={"Referer": "https://app.example/"})
-    fetch(server.service_url(SECURED), {"f": "json"})
+    """Every request is logged with what was sent and answered."""
+    referer = "https://app.example/"
+    token = get_token(server, client="referer", referer=referer)["token"]
+    url = server.service_url(SECURED)
+    fetch(url, {"f": "json", "token": token}, headers={"Referer": referer})
+    fetch(url, {"f": "json"})
 
     records = server.requests
     token_post, accepted, refused = records
@@ -494,7 +529,7 @@ def test_request_log(server: StandIn) -> None:
     assert token_post.token_used is None
     assert accepted.path == "/arcgis/rest/services/Wildfire_secure_ac/MapServer"
     assert accepted.query == {"f": "json", "token": token}
-    assert accepted.headers["referer"] == "https://app.example/"
+    assert accepted.headers["referer"] == referer
     assert accepted.token_used == token
     assert accepted.status == 200 and refused.status == 200
     assert refused.token_used is None
@@ -506,10 +541,11 @@ def test_request_log(server: StandIn) -> None:
 
 
 def test_request_log_records_http_status_and_header_token(server: StandIn) -> None:
+    """The log keeps real statuses."""
     server.error_style = "http"
 
-    fetch(server.service_url(SECURED), {"f": "json"},
-          headers={"X-Esri-Authorization": "Bearer abc"})
+    bearer = {"X-Esri-Authorization": "Bearer abc"}
+    fetch(server.service_url(SECURED), {"f": "json"}, headers=bearer)
 
     record = server.requests[-1]
     assert record.status == 498
@@ -520,6 +556,7 @@ def test_request_log_records_http_status_and_header_token(server: StandIn) -> No
 
 
 def test_keep_alive_and_prompt_stop() -> None:
+    """Connections stay open; stop() does not wait for them."""
     server = StandIn().start()
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     for _ in range(2):
@@ -537,6 +574,7 @@ def test_keep_alive_and_prompt_stop() -> None:
 
 
 def test_delay(server: StandIn) -> None:
+    """delay_seconds slows every answer down."""
     server.delay_seconds = 0.3
     started = time.monotonic()
 
@@ -546,6 +584,7 @@ def test_delay(server: StandIn) -> None:
 
 
 def test_custom_services_and_site_path() -> None:
+    """Services and the site path can be chosen."""
     spec = ServiceSpec("Mine", secured=False, color=(1, 2, 3), layers=["Only"])
     with StandIn(site_path="/server", services=[spec]) as server:
         body = fetch(server.service_url("Mine"), {"f": "json"}).json()
@@ -555,18 +594,17 @@ def test_custom_services_and_site_path() -> None:
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 def test_tls() -> None:
+    """HTTPS with a throwaway certificate; an idle client blocks nobody."""
     with StandIn(tls=True) as server:
         context = ssl.create_default_context(cafile=server.cert_path)
         assert server.url.startswith("https://127.0.0.1:")
 
         # A client that connects and never handshakes must not block others.
-        import socket
-
         idle = socket.create_connection(("127.0.0.1", server.port))
-        form = {"username": "user1", "password": "user1", "f": "json"}
+        form = {**LOGIN, "f": "json"}
         body = fetch(server.token_url, form=form, context=context).json()
-        info = fetch(server.service_url(SECURED),
-                     {"f": "json", "token": body["token"]}, context=context)
+        params = {"f": "json", "token": body["token"]}
+        info = fetch(server.service_url(SECURED), params, context=context)
         idle.close()
 
     assert body["ssl"] is True
