@@ -53,6 +53,11 @@ test: venv
 	cd tests && ../$(PYTHON) -m pytest
 
 demo: venv
+	@if [ -n "$$DISPLAY" ] && ! command -v qgis >/dev/null; then \
+		echo "A display is set: installing the QGIS desktop for the demo"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			$(SUDO) apt-get install -y -q --no-install-recommends qgis; \
+	fi
 	$(PYTHON) tests/demo.py
 
 bench: venv
