@@ -18,7 +18,7 @@ from .core.registry import SiteRegistry, layer_site_root
 from .gui.text import tr
 
 if TYPE_CHECKING:
-    from .core.add_service import AddServiceJob, ServiceForm
+    from .core.add_service import ServiceForm
     from .gui.feedback import Feedback
 
 LOG = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ class SecureAgsPlugin:
         self._feedback: Feedback | None = None
         self.action: QAction | None = None
         self.dialog = None
-        self._job: AddServiceJob | None = None
+        self._job = None
+        self._loader = None
         self._undo: list[Callable[[], None]] = []
 
     def initGui(self) -> None:  # noqa: N802 - QGIS's name
@@ -52,6 +53,10 @@ class SecureAgsPlugin:
         if self._job is not None:
             self._job.cancel()
             self._job = None
+
+        if self._loader is not None:
+            self._loader.cancel_all()
+            self._loader = None
 
         if self.dialog is not None:
             self.dialog.close()
@@ -113,41 +118,81 @@ class SecureAgsPlugin:
             self._feedback = Feedback(self.iface.messageBar())
         return self._feedback
 
-    # -- the dialog and the job ---------------------------------------------
+    # -- the dialog and the jobs -------------------------------------------
 
     def show_dialog(self) -> None:
         if self.dialog is None:
+            from .core.catalog_loader import CatalogLoader
             from .gui.dialog import SecuredServiceDialog
 
-            self.dialog = SecuredServiceDialog(self.iface.mainWindow())
-            self.dialog.submitted.connect(self.add_service)
+            dialog = SecuredServiceDialog(self.iface.mainWindow())
+            loader = CatalogLoader(self.registry, dialog)
+            dialog.submitted.connect(self.add_service)
+            dialog.list_requested.connect(self.list_services)
+            dialog.folder_requested.connect(loader.load_folder)
+            dialog.service_requested.connect(loader.load_layers)
+            loader.folder_loaded.connect(dialog.show_listing)
+            loader.layers_loaded.connect(dialog.show_layers)
+            loader.failed.connect(self._on_load_failed)
+            self.dialog = dialog
+            self._loader = loader
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
 
-    def add_service(self, form: ServiceForm) -> AddServiceJob | None:
-        """Start adding the service described by ``form``; returns at once."""
-        if self._job is not None and not self._job.finished:
-            return None
+    def add_service(self, form: "ServiceForm"):
+        """Add what is ticked in the tree, or else what the form's URL names.
 
+        Returns the job, which has started and finishes in the background,
+        or None when another one is still running.
+        """
+        choices = self.dialog.checked_choices() if self.dialog is not None else []
+        if choices:
+            from .core.add_service import AddLayersJob
+
+            return self._start(AddLayersJob(self.registry, choices),
+                               tr("Adding the ticked services…"))
+        return self._sign_in(form, list_only=False)
+
+    def list_services(self, form: "ServiceForm"):
+        """Sign in and fill the dialog's tree with the site's catalog."""
+        return self._sign_in(form, list_only=True)
+
+    def _sign_in(self, form: "ServiceForm", *, list_only: bool):
         from .core.add_service import AddServiceJob
 
-        job = AddServiceJob(self.registry, form)
+        job = AddServiceJob(self.registry, form, list_only=list_only)
+        if self.dialog is not None:
+            job.token_url_found.connect(self.dialog.show_token_url)
+        job.listed.connect(self._on_listed)
+        return self._start(job, tr("Signing in…"))
+
+    def _start(self, job, busy_text: str):
+        if self._job is not None and not self._job.finished:
+            return None
         job.succeeded.connect(self._on_added)
         job.failed.connect(self._on_failed)
         self._job = job
         if self.dialog is not None:
-            self.dialog.set_busy(True)
+            self.dialog.set_busy(True, busy_text)
         job.start()
         return job
 
-    def _on_added(self, layer) -> None:
+    def _on_listed(self, root, listing) -> None:
         self._job = None
-        root = layer_site_root(layer)
+        if self.dialog is not None:
+            self.dialog.set_busy(False)
+            self.dialog.show_listing(root, listing)
+
+    def _on_added(self, layers: list) -> None:
+        self._job = None
+        root = layer_site_root(layers[0]) if layers else None
         self.feedback.success(
-            tr("Secured layer added"),
-            tr("{name} from {host} is on the map.").format(
-                name=layer.name(), host=root.host if root else ""
+            tr("Secured layer added") if len(layers) == 1 else tr("Secured layers added"),
+            tr("{names} from {host} is on the map." if len(layers) == 1
+               else "{names} from {host} are on the map.").format(
+                names=", ".join(layer.name() for layer in layers),
+                host=root.host if root else "",
             ),
         )
         if self.dialog is not None:
@@ -161,6 +206,13 @@ class SecureAgsPlugin:
             from .gui.feedback import describe
 
             self.dialog.show_failure(describe(error)[1], getattr(error, "field", ""))
+
+    def _on_load_failed(self, kind: str, key: str, error: BaseException) -> None:
+        self.feedback.failure(error)
+        if self.dialog is not None:
+            from .gui.feedback import describe
+
+            self.dialog.show_load_failure(kind, key, describe(error)[1])
 
     def _on_renewal_failed(self, site, error, final: bool) -> None:
         context = tr("Token renewal for {host}").format(host=site.root.host)

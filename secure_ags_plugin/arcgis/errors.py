@@ -7,6 +7,7 @@ plugin's feedback module); these classes carry the facts.
 
     ArcGISError
     ├── InputError            the user's input cannot be used as it is
+    ├── SiteNotSupported      not a token-secured stand-alone ArcGIS Server
     ├── TransportError        no usable answer came back
     │   ├── ConnectionFailed  refused, reset, unknown host, unreachable
     │   ├── RequestTimedOut   the server took too long
@@ -55,6 +56,14 @@ class InputError(ArcGISError):
     def __init__(self, message: str, *, field: str = "", **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.field = field
+
+
+class SiteNotSupported(ArcGISError):
+    """The site does not use ArcGIS token security, or signs in via a portal."""
+
+    def __init__(self, message: str, *, portal_url: str = "", **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.portal_url = portal_url
 
 
 class TransportError(ArcGISError):

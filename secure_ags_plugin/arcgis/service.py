@@ -1,21 +1,21 @@
-"""Reading a MapServer's description with a token, before QGIS touches it.
+"""Reading a service's description with a token, before QGIS touches it.
 
 QGIS reports a failed service read as "Could not parse spatial reference"
-whatever the cause. Reading it first lets a missing service, a 403 or a URL
-that is not a MapServer be told apart and said in words.
+whatever the cause, and its 3.22 feature provider crashes on an error
+answer. Reading the description first lets a missing service, a 403 or a
+URL that is not the expected kind of service be told apart and said in
+words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotAMapService
-from .token import Token
-from .urls import MapServiceUrl
 
 if TYPE_CHECKING:
     from .http import HttpClient
+    from .token import Token
 
 # From this version on ArcGIS Server reads the X-Esri-Authorization header.
 HEADER_TOKEN_MIN_VERSION = 10.6
@@ -24,68 +24,47 @@ HEADER_TOKEN_MIN_VERSION = 10.6
 LARGEST_EPSG_CODE = 32767
 
 
-@dataclass(frozen=True)
-class MapServiceInfo:
-    """What the plugin needs to know of a MapServer to add it as a layer."""
-
-    service: MapServiceUrl
-    current_version: float
-    crs: str
-    layer_ids: tuple[int, ...]
-    cached: bool
-
-    @property
-    def accepts_header_token(self) -> bool:
-        return self.current_version >= HEADER_TOKEN_MIN_VERSION
-
-
-def read_map_service(
-    http: HttpClient, service: MapServiceUrl, token: Token
-) -> MapServiceInfo:
-    """Fetch ``SERVICE/MapServer?f=json`` with the token and read it."""
-    answer = http.post_form(
-        service.url,
-        {"f": "json", "token": token.value},
-        headers={"Referer": token.referer},
+def read_service(http: "HttpClient", url: str, token: "Token") -> dict[str, Any]:
+    """A service's or layer's description (``f=json``), read with the token."""
+    return http.post_form(
+        url, {"f": "json", "token": token.value}, headers={"Referer": token.referer}
     )
-    return parse_map_service(answer, service)
 
 
-def parse_map_service(answer: dict[str, Any], service: MapServiceUrl) -> MapServiceInfo:
-    """Check that ``answer`` describes a MapServer and take what is needed."""
-    if "services" in answer or "folders" in answer:
+def check_service_answer(description: dict[str, Any], service_type: str, url: str) -> None:
+    """Refuse an answer that is not the kind of service the URL names."""
+    if "services" in description or "folders" in description:
         raise NotAMapService(
-            "This URL is a folder of services, not a MapServer.", url=service.url
+            "This URL is a folder of services, not a service.", url=url
         )
-
-    reference = answer.get("spatialReference")
-    if not isinstance(reference, dict) or "mapName" not in answer:
+    if service_type == "MapServer" and "mapName" not in description:
         raise NotAMapService(
             "This URL does not describe a MapServer.",
-            details=["The answer has no map name or spatial reference."],
-            url=service.url,
+            details=["The answer has no map name."],
+            url=url,
         )
-
-    layers = answer.get("layers")
-    layer_ids = tuple(
-        int(layer["id"])
-        for layer in (layers if isinstance(layers, list) else [])
-        if isinstance(layer, dict) and isinstance(layer.get("id"), int)
-    )
-    if service.sublayer is not None:
-        layer_ids = (service.sublayer,)
-
-    return MapServiceInfo(
-        service=service,
-        current_version=_as_float(answer.get("currentVersion")),
-        crs=crs_from_reference(reference),
-        layer_ids=layer_ids,
-        cached=answer.get("singleFusedMapCache") is True,
-    )
+    if service_type == "FeatureServer" and "layers" not in description:
+        raise NotAMapService("This URL does not describe a FeatureServer.", url=url)
 
 
-def crs_from_reference(reference: dict[str, Any]) -> str:
+def check_feature_layer_answer(description: dict[str, Any], name: str, url: str) -> None:
+    """Refuse a layer description that is not a layer with features."""
+    if "fields" not in description and "geometryType" not in description:
+        raise NotAMapService(f"'{name}' is not a layer with features.", url=url)
+
+
+def current_version(description: dict[str, Any]) -> float:
+    """The server version an answer reports, 0 where it does not say."""
+    try:
+        return float(description.get("currentVersion") or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def crs_from_reference(reference: Any) -> str:
     """``{"wkid": 102100, "latestWkid": 3857}`` becomes ``EPSG:3857``."""
+    if not isinstance(reference, dict):
+        return ""
     wkid = reference.get("latestWkid") or reference.get("wkid")
     if isinstance(wkid, int) and wkid > 0:
         authority = "EPSG" if wkid <= LARGEST_EPSG_CODE else "ESRI"
@@ -93,10 +72,3 @@ def crs_from_reference(reference: dict[str, Any]) -> str:
     if isinstance(reference.get("wkt"), str):
         return reference["wkt"]
     return ""
-
-
-def _as_float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return 0.0

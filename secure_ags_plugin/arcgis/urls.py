@@ -8,11 +8,10 @@ for, so it is what the plugin scopes the token and the Referer to.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import InputError, NotAMapService
+from .errors import InputError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -20,8 +19,6 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 SITE_ROOT_MARKERS = ("/rest/", "/tokens/", "/sharing/", "/admin/")
 
 SECRET_QUERY_KEYS = frozenset({"token", "password", "username"})
-
-_SUBLAYER_SUFFIX = re.compile(r"/(\d+)$")
 
 
 def is_loopback_host(host: str) -> bool:
@@ -155,53 +152,3 @@ class SiteRoot:
 
     def __str__(self) -> str:
         return self.url
-
-
-@dataclass(frozen=True)
-class MapServiceUrl:
-    """A MapServer URL as the user gave it, reduced to its parts."""
-
-    url: str
-    name: str
-    sublayer: int | None = None
-
-    @property
-    def title(self) -> str:
-        """The service's own name, without its folder: the layer's name."""
-        return self.name.rsplit("/", 1)[-1]
-
-
-def parse_map_service_url(text: str, *, field: str = "serviceUrl") -> MapServiceUrl:
-    """Read a MapServer URL, or a MapServer sublayer URL, typed by a user."""
-    url = parse_http_url(text, field=field, label="The service URL")
-
-    sublayer = None
-    match = _SUBLAYER_SUFFIX.search(url)
-    if match and url[: match.start()].endswith("/MapServer"):
-        sublayer = int(match.group(1))
-        url = url[: match.start()]
-
-    path = urlsplit(url).path
-    marker = "/rest/services/"
-    if marker not in path:
-        raise InputError(
-            "The service URL should look like "
-            "https://server/arcgis/rest/services/NAME/MapServer.",
-            field=field,
-        )
-
-    service_path = path.split(marker, 1)[1]
-    kind = service_path.rsplit("/", 1)[-1] if "/" in service_path else ""
-    if kind != "MapServer":
-        if kind.endswith("Server"):
-            raise NotAMapService(
-                f"This is a {kind}, not a MapServer; "
-                "only MapServer services can be added as map layers.",
-                url=url,
-            )
-        raise InputError(
-            "The service URL should end in /MapServer.", field=field
-        )
-
-    name = service_path[: -len("/MapServer")]
-    return MapServiceUrl(url=url, name=name, sublayer=sublayer)

@@ -21,3 +21,14 @@ def user_request_attribute(offset: int):
         return QNetworkRequest.Attribute(code)
     except ValueError:
         return code
+
+
+def error_summary(error) -> str:
+    """The text of a QgsError, or '' for an empty one.
+
+    QGIS 3.22 crashes in ``QgsError.summary()`` when the error holds no
+    message, which is how a layer that failed without saying why looks.
+    """
+    if error is None or error.isEmpty():
+        return ""
+    return error.summary()

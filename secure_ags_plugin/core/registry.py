@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 
 ARCGIS_RASTER_PROVIDER = "arcgismapserver"
+ARCGIS_VECTOR_PROVIDER = "arcgisfeatureserver"
+ARCGIS_PROVIDERS = (ARCGIS_RASTER_PROVIDER, ARCGIS_VECTOR_PROVIDER)
 
 # Where the preprocessor notes which token generation a request carried.
 GENERATION_ATTRIBUTE = user_request_attribute(5201)
@@ -213,14 +215,14 @@ class SiteRegistry(QObject):
 
 
 def layer_site_root(layer) -> SiteRoot | None:
-    """The site an ArcGIS raster layer draws from, or None for other layers."""
-    if layer.providerType() != ARCGIS_RASTER_PROVIDER:
+    """The site an ArcGIS layer draws from, or None for other layers."""
+    if layer.providerType() not in ARCGIS_PROVIDERS:
         return None
     url = QgsDataSourceUri(layer.source()).param("url")
     return SiteRoot.from_url(url) if url else None
 
 
 def layers_of(root: SiteRoot) -> list:
-    """The project's ArcGIS raster layers that draw from site ``root``."""
+    """The project's ArcGIS layers that draw from site ``root``."""
     layers = QgsProject.instance().mapLayers().values()
     return [layer for layer in layers if layer_site_root(layer) == root]

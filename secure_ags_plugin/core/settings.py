@@ -28,6 +28,7 @@ class RememberedFields:
     referer: str = DEFAULT_REFERER
     allow_insecure_http: bool = False
     expiration_minutes: int = DEFAULT_EXPIRATION_MINUTES
+    image_format: str = "png32"
 
 
 def _key(name: str) -> str:
@@ -50,6 +51,7 @@ def load_fields() -> RememberedFields:
         allow_insecure_http=str(settings.value(_key("allow_insecure_http"), "false"))
         .lower() in ("true", "1"),
         expiration_minutes=max(1, expiration),
+        image_format=str(settings.value(_key("image_format"), defaults.image_format)),
     )
 
 
@@ -61,3 +63,4 @@ def save_fields(fields: RememberedFields) -> None:
     settings.setValue(_key("referer"), fields.referer)
     settings.setValue(_key("allow_insecure_http"), fields.allow_insecure_http)
     settings.setValue(_key("expiration_minutes"), fields.expiration_minutes)
+    settings.setValue(_key("image_format"), fields.image_format)

@@ -55,7 +55,9 @@ def describe(error: BaseException) -> tuple[str, str]:
     if isinstance(error, errors.NotFound):
         return tr("Service not found"), _with_details(error)
     if isinstance(error, errors.NotAMapService):
-        return tr("Not a MapServer"), _with_details(error)
+        return tr("Unsupported service"), _with_details(error)
+    if isinstance(error, errors.SiteNotSupported):
+        return tr("Site not supported"), _with_details(error)
     if isinstance(error, LayerFailed):
         return tr("Layer could not be opened"), _with_details(error)
     if isinstance(error, errors.ResponseError):

@@ -111,17 +111,28 @@ def test_service_errors_are_told_apart(
     assert "Could not parse spatial reference" not in message
 
 
-def test_feature_server_url_is_not_a_map_server(plugin, standin, qgis_iface):
-    url = standin.service_url("Wildfire_secure_ac", "FeatureServer")
+def test_unsupported_service_type_is_named(plugin, standin, qgis_iface):
+    url = standin.service_url("Tools/Buffer", "GPServer")
     fill_dialog(plugin, standin, serviceUrl=url)
 
     press_add(plugin)
 
     assert project_layers() == []
     assert failure_message(qgis_iface).startswith(
-        "Not a MapServer:This is a FeatureServer, not a MapServer"
+        "Unsupported service:This is a GPServer; only MapServer and FeatureServer"
     )
     assert standin.requests == []
+
+
+def test_url_of_a_web_page_is_told_apart(plugin, standin, qgis_iface):
+    fill_dialog(plugin, standin, tokenUrl="", serviceUrl=standin.origin + "/portal/home")
+
+    press_add(plugin)
+
+    assert project_layers() == []
+    assert failure_message(qgis_iface).startswith(
+        "Unexpected answer:The server answered with a web page"
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,11 +140,11 @@ def test_feature_server_url_is_not_a_map_server(plugin, standin, qgis_iface):
     [
         ({"username": "  "}, "Enter your user name.", "username"),
         ({"password": ""}, "Enter your password.", "password"),
-        ({"tokenUrl": ""}, "The token URL is empty.", "tokenUrl"),
+        ({"serviceUrl": ""}, "The server or service URL is empty.", "serviceUrl"),
         ({"tokenUrl": "gis.example.com/arcgis/tokens"}, "must start with https://",
          "tokenUrl"),
-        ({"serviceUrl": "https://gis.example.com/arcgis/rest/info"},
-         "should look like", "serviceUrl"),
+        ({"serviceUrl": "https://gis.example.com/arcgis/tokens/generateToken"},
+         "token service URL", "serviceUrl"),
         ({"referer": ""}, "Enter a referer", "referer"),
     ],
 )

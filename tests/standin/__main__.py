@@ -1,9 +1,9 @@
 """Run the ArcGIS Server stand-in in the foreground.
 
 From the ``tests`` directory: ``python -m standin --port 8399 [--tls]
-[--delay 2]``. The site, token and service URLs and the credentials are
-printed so the stand-in can be used by hand (for example from QGIS); Ctrl-C
-stops it.
+[--delay 2] [--security open]``. The site, token and service URLs and the
+credentials are printed so the stand-in can be used by hand (for example
+from QGIS); Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from .server import StandIn
+from .server import SECURITY_MODES, StandIn
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -34,6 +34,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         choices=("json200", "http"),
         default="json200",
         help="send ArcGIS errors with HTTP 200 or with their own status",
+    )
+    parser.add_argument(
+        "--security",
+        choices=SECURITY_MODES,
+        default="token",
+        help="what rest/info announces; 'open' serves every service without a token",
     )
     parser.add_argument(
         "--token-lifetime",
@@ -59,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         delay_seconds=options.delay,
         error_style=options.error_style,
         token_lifetime_seconds=options.token_lifetime,
+        security=options.security,
     )
     standin.start()
     signal.signal(signal.SIGTERM, _interrupt)

@@ -4,9 +4,11 @@
 ArcGIS Server 11.1 site: ``tokens/generateToken`` hands out tokens, secured
 services answer 499/498/403 errors without a valid token, MapServer services
 describe themselves, export PNG images and tiles, and every request is
-recorded so tests can check what a client sent. Attributes such as
-``error_style``, ``delay_seconds`` and ``users`` are read on every request,
-so a test can change the server's behaviour while it runs.
+recorded so tests can check what a client sent. Feature layers (of
+FeatureServers and MapServers alike) hold a few sample features that answer
+``query`` and ``identify`` (see ``features.py``). Attributes such as
+``error_style``, ``delay_seconds``, ``security`` and ``users`` are read on
+every request, so a test can change the server's behaviour while it runs.
 
 Only the standard library is used; TLS needs the ``openssl`` command-line
 tool to make a throwaway self-signed certificate.
@@ -18,6 +20,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 import secrets
 import shutil
 import socket
@@ -36,6 +39,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .features import (
+    DISPLAY_FIELD,
+    FIELDS,
+    MAX_RECORD_COUNT,
+    OBJECT_ID_FIELD,
+    WEB_MERCATOR,
+    QueryError,
+    features_at,
+    is_wgs84,
+    layer_features,
+    map_geometry,
+    run_query,
+    same_point,
+    to_wgs84,
+    to_web_mercator,
+)
 from .png import bordered_png
 
 DEFAULT_LAYERS = (
@@ -58,7 +77,7 @@ SERVICE_KINDS = frozenset(
     }
 )
 
-SPATIAL_REFERENCE = {"wkid": 102100, "latestWkid": 3857}
+SPATIAL_REFERENCE = dict(WEB_MERCATOR)
 FULL_EXTENT = {
     "xmin": -13884991.0,
     "ymin": 2870341.0,
@@ -95,6 +114,25 @@ TRUNCATED_TOKEN_JSON = b'{"token": "abc", "expires": 17'
 
 REASONS = {498: "Invalid Token", 499: "Token Required"}
 JSON_FORMATS = ("json", "pjson")
+GEOJSON_CONTENT_TYPE = "application/geo+json; charset=utf-8"
+
+SECURITY_MODES = ("token", "open", "federated", "old-string")
+PORTAL_URL = "https://portal.example.com/portal"
+PORTAL_TOKEN_URL = PORTAL_URL + "/sharing/rest/generateToken"
+CATALOG_COLOURS = (
+    (230, 110, 20),
+    (40, 120, 220),
+    (90, 160, 90),
+    (160, 70, 170),
+    (200, 170, 30),
+    (30, 160, 170),
+)
+ADVANCED_QUERY_CAPABILITIES = {
+    "supportsPagination": True,
+    "supportsOrderBy": True,
+    "supportsDistinct": True,
+    "supportsQueryWithResultType": False,
+}
 
 
 @dataclass
@@ -148,6 +186,38 @@ def default_services() -> list[ServiceSpec]:
     ]
 
 
+def catalog_services(
+    folders: int, per_folder: int, *, secured: bool = True
+) -> list[ServiceSpec]:
+    """``folders`` folders of ``per_folder`` MapServers each, for catalog tests.
+
+    A site with many services is what makes browsing a catalog slow, so
+    benchmarks publish e.g. ``catalog_services(20, 10)``: folders
+    ``Folder01``..``Folder20`` holding ``Service001``..``Service200``,
+    numbered across the whole site (``Folder02`` starts at ``Service011``).
+    Every service has the default three feature layers; colours rotate so
+    drawn images tell neighbours apart.
+    """
+    if folders < 0 or per_folder < 0:
+        raise ValueError("folders and per_folder must not be negative")
+
+    folder_digits = max(2, len(str(folders)))
+    service_digits = max(3, len(str(folders * per_folder)))
+    services = []
+    for folder in range(1, folders + 1):
+        for slot in range(per_folder):
+            number = (folder - 1) * per_folder + slot + 1
+            name = (
+                f"Folder{folder:0{folder_digits}d}/"
+                f"Service{number:0{service_digits}d}"
+            )
+            colour = CATALOG_COLOURS[(number - 1) % len(CATALOG_COLOURS)]
+            services.append(
+                ServiceSpec(name, "MapServer", secured=secured, color=colour)
+            )
+    return services
+
+
 @dataclass
 class _Token:
     """An issued token and what it is bound to."""
@@ -194,8 +264,14 @@ class StandIn:
     Use it as a context manager or call ``start()`` and ``stop()``. The
     public attributes ``error_style`` ("json200" or "http"), ``delay_seconds``,
     ``token_lifetime_seconds``, ``max_expiration_minutes``,
-    ``accept_header_token``, ``users``, ``services``, ``current_version`` and
-    ``json_content_type`` are read on each request.
+    ``accept_header_token``, ``users``, ``services``, ``current_version``,
+    ``json_content_type`` and ``security`` are read on each request.
+
+    ``security`` is what ``rest/info`` announces: "token" (token-based
+    security), "open" (no security: every service is served without a
+    token), "federated" (tokens come from a portal, ``owningSystemUrl``) or
+    "old-string" (an old server: ``isTokenBasedSecurity`` as the string
+    "true" and a token URL without the trailing slash).
     """
 
     def __init__(
@@ -214,7 +290,11 @@ class StandIn:
         current_version: float = 11.1,
         accept_header_token: bool = True,
         json_content_type: str = "application/json; charset=utf-8",
+        security: str = "token",
     ) -> None:
+        if security not in SECURITY_MODES:
+            raise ValueError(f"security must be one of {SECURITY_MODES}")
+
         self.host = host
         self.port = port
         self.tls = tls
@@ -228,6 +308,7 @@ class StandIn:
         self.current_version = current_version
         self.accept_header_token = accept_header_token
         self.json_content_type = json_content_type
+        self.security = security
 
         self._lock = threading.Lock()
         self._tokens: dict[str, _Token] = {}
@@ -431,6 +512,8 @@ class StandIn:
             return _html_reply(404, "Not Found", "<h1>404 Not Found</h1>")
 
         parts = [part for part in path[len(self.site_path) :].split("/") if part]
+        if not parts:
+            return _html_reply(200, "ArcGIS Server", _site_root_html(self.site_path))
         if parts == ["tokens", "generateToken"]:
             return self._generate_token(request)
         if parts == ["tokens"]:
@@ -501,7 +584,7 @@ class StandIn:
 
     def _authorise(self, request: _Request, spec: ServiceSpec) -> _Reply | None:
         """An error reply when the request may not use ``spec``, else None."""
-        if not spec.secured:
+        if not spec.secured or self.security == "open":
             return None
 
         problem = self._token_problem(request)
@@ -511,11 +594,15 @@ class StandIn:
             return self._error(*FORBIDDEN)
         return None
 
-    def _can_see(self, request: _Request, spec: ServiceSpec) -> bool:
-        """True when the catalog should list ``spec`` for this request."""
-        if not spec.secured:
+    def _can_see(self, spec: ServiceSpec, token_ok: bool) -> bool:
+        """True when the catalog should list ``spec``.
+
+        ``token_ok`` says whether the request's token is valid; it is checked
+        once per catalog request rather than once per service.
+        """
+        if not spec.secured or self.security == "open":
             return True
-        return not spec.forbidden and self._token_problem(request) is None
+        return token_ok and not spec.forbidden
 
     # ------------------------------------------------------ token endpoint
 
@@ -608,16 +695,28 @@ class StandIn:
     # ------------------------------------------------------------- catalog
 
     def _info_json(self) -> dict[str, Any]:
-        """The ``rest/info`` answer announcing token-based security."""
-        return {
+        """The ``rest/info`` answer for the site's ``security`` mode."""
+        body: dict[str, Any] = {
             "currentVersion": self.current_version,
             "fullVersion": "11.1.0",
-            "authInfo": {
-                "isTokenBasedSecurity": True,
-                "tokenServicesUrl": self.url + "/tokens/",
-                "shortLivedTokenValidity": 60,
-            },
         }
+        if self.security == "open":
+            body["authInfo"] = {"isTokenBasedSecurity": False}
+            return body
+
+        auth_info: dict[str, Any] = {
+            "isTokenBasedSecurity": True,
+            "tokenServicesUrl": self.url + "/tokens/",
+            "shortLivedTokenValidity": 60,
+        }
+        if self.security == "federated":
+            body["owningSystemUrl"] = PORTAL_URL
+            auth_info["tokenServicesUrl"] = PORTAL_TOKEN_URL
+        elif self.security == "old-string":
+            auth_info["isTokenBasedSecurity"] = "true"
+            auth_info["tokenServicesUrl"] = self.url + "/tokens"
+        body["authInfo"] = auth_info
+        return body
 
     def _catalog(self, request: _Request, folder: str) -> _Reply:
         """List the root or one folder; secured services need a token."""
@@ -626,10 +725,11 @@ class StandIn:
             return self._error(404, f"Folder '{folder}' not found")
 
         wanted = folder or None
+        token_ok = self._token_problem(request) is None
         services = [
             {"name": spec.name, "type": spec.kind}
             for spec in self.services
-            if spec.folder == wanted and self._can_see(request, spec)
+            if spec.folder == wanted and self._can_see(spec, token_ok)
         ]
         body = {
             "currentVersion": self.current_version,
@@ -648,11 +748,9 @@ class StandIn:
             return self._json_reply(request, self._map_service_json(spec))
 
         head = rest[0]
-        if head.isdigit() and len(rest) == 1:
-            return self._layer(request, spec, int(head))
-        if rest == ["layers"]:
-            layers = [self._layer_json(spec, i) for i in range(len(spec.layers))]
-            return self._json_reply(request, {"layers": layers, "tables": []})
+        layer_reply = self._layer_resource(request, spec, rest)
+        if layer_reply is not None:
+            return layer_reply
         if rest == ["legend"]:
             return self._json_reply(request, self._legend_json(spec))
         if rest == ["identify"]:
@@ -719,7 +817,7 @@ class StandIn:
                 "capabilities": (
                     "Map,TilesOnly,Query" if spec.cached else "Map,Query,Data"
                 ),
-                "supportedQueryFormats": "JSON, geoJSON, PBF",
+                "supportedQueryFormats": "JSON, geoJSON",
                 "exportTilesAllowed": False,
                 "referenceScale": 0.0,
                 "supportsDatumTransformation": True,
@@ -731,16 +829,35 @@ class StandIn:
         )
         return body
 
-    def _layer(self, request: _Request, spec: ServiceSpec, layer_id: int) -> _Reply:
-        """One layer's JSON, or the invalid-parameters error."""
+    def _layer_resource(
+        self, request: _Request, spec: ServiceSpec, rest: list[str]
+    ) -> _Reply | None:
+        """Answer ``ID``, ``ID/query`` or ``layers`` below any service type.
+
+        Returns None when ``rest`` is none of these, so the caller can try
+        the resources of its own service type.
+        """
+        if rest == ["layers"]:
+            layers = [self._layer_json(spec, i) for i in range(len(spec.layers))]
+            return self._json_reply(request, {"layers": layers, "tables": []})
+        if not rest[0].isdigit() or rest[1:] not in ([], ["query"]):
+            return None
+
+        layer_id = int(rest[0])
         if layer_id >= len(spec.layers):
             return self._error(*INVALID_PARAMETERS)
+        if rest[1:] == ["query"]:
+            return self._query(request, layer_id)
         return self._json_reply(request, self._layer_json(spec, layer_id))
 
     def _layer_json(self, spec: ServiceSpec, layer_id: int) -> dict[str, Any]:
-        """The description of one layer of ``spec``."""
+        """The description of one layer of ``spec``.
+
+        MapServer and FeatureServer layers share most keys; a FeatureServer
+        layer only queries ("Query") and has no map-drawing keys.
+        """
         geometry_type = _geometry_type(layer_id)
-        return {
+        body: dict[str, Any] = {
             "currentVersion": self.current_version,
             "id": layer_id,
             "name": spec.layers[layer_id],
@@ -766,17 +883,47 @@ class StandIn:
             "extent": _extent(FULL_EXTENT),
             "hasAttachments": False,
             "htmlPopupType": "esriServerHTMLPopupTypeNone",
-            "displayField": "OBJECTID",
+            "displayField": DISPLAY_FIELD,
+            "objectIdField": OBJECT_ID_FIELD,
             "typeIdField": None,
-            "fields": [],
+            "fields": [dict(item) for item in FIELDS],
             "relationships": [],
             "canModifyLayer": False,
             "canScaleSymbols": False,
             "hasLabels": False,
             "capabilities": "Map,Query,Data",
-            "maxRecordCount": 1000,
-            "supportedQueryFormats": "JSON, geoJSON, PBF",
+            "maxRecordCount": MAX_RECORD_COUNT,
+            "supportsPagination": True,
+            "supportsStatistics": True,
+            "supportsAdvancedQueries": True,
+            "supportedQueryFormats": "JSON, geoJSON",
+            "advancedQueryCapabilities": dict(ADVANCED_QUERY_CAPABILITIES),
+            "useStandardizedQueries": True,
+            "hasZ": False,
+            "hasM": False,
         }
+        if spec.kind == "FeatureServer":
+            body["capabilities"] = "Query"
+            body["allowGeometryUpdates"] = False
+            body["types"] = []
+            body["templates"] = []
+            for key in ("htmlPopupType", "canModifyLayer", "canScaleSymbols"):
+                del body[key]
+        return body
+
+    def _query(self, request: _Request, layer_id: int) -> _Reply:
+        """Answer a layer's ``query`` operation over its sample features."""
+        params = request.params
+        geometry_type = _geometry_type(layer_id)
+        try:
+            body = run_query(layer_features(geometry_type), geometry_type, params)
+        except QueryError as error:
+            return self._error(*INVALID_PARAMETERS, [str(error)])
+
+        if params.get("f", "").lower() == "geojson":
+            text = json.dumps(body, separators=(",", ":"))
+            return _Reply(200, GEOJSON_CONTENT_TYPE, text.encode("utf-8"))
+        return self._json_reply(request, body)
 
     def _legend_json(self, spec: ServiceSpec) -> dict[str, Any]:
         """A legend with one 20x20 swatch in the service colour per layer."""
@@ -807,25 +954,47 @@ class StandIn:
         return {"layers": layers}
 
     def _identify_json(self, spec: ServiceSpec, request: _Request) -> dict[str, Any]:
-        """One point result on the first layer, at the queried location."""
-        x, y = _point_from(request.params.get("geometry", ""))
-        return {
-            "results": [
-                {
-                    "layerId": 0,
-                    "layerName": spec.layers[0] if spec.layers else "",
-                    "value": "1",
-                    "displayFieldName": "OBJECTID",
-                    "attributes": {"OBJECTID": "1"},
-                    "geometryType": "esriGeometryPoint",
-                    "geometry": {
-                        "x": x,
-                        "y": y,
-                        "spatialReference": {"wkid": 102100},
+        """The features whose bounding box holds the identify point.
+
+        ``layers`` ("all:0,2", "visible:1", "top") picks the layers, "top"
+        keeping only the first layer with a hit; ``sr`` 4326 (or a WGS 84
+        point) is understood for the point and used for the answer.
+        """
+        params = request.params
+        geometry = params.get("geometry", "")
+        x, y = _point_from(geometry)
+        wgs84 = is_wgs84(params.get("sr", "")) or _has_wgs84_reference(geometry)
+        if wgs84:
+            x, y = to_web_mercator(x, y)
+
+        layer_ids, top_only = _identify_layers(params.get("layers", ""), spec)
+        reach = _identify_reach(params)
+        with_geometry = params.get("returnGeometry", "").lower() != "false"
+        reference = {"wkid": 4326} if wgs84 else {"wkid": 102100}
+        results = []
+        for layer_id in layer_ids:
+            geometry_type = _geometry_type(layer_id)
+            for feature in features_at(layer_features(geometry_type), x, y, reach):
+                result = {
+                    "layerId": layer_id,
+                    "layerName": spec.layers[layer_id],
+                    "value": _identify_text(feature.attributes.get(DISPLAY_FIELD)),
+                    "displayFieldName": DISPLAY_FIELD,
+                    "attributes": {
+                        name: _identify_text(value)
+                        for name, value in feature.attributes.items()
                     },
+                    "geometryType": geometry_type,
                 }
-            ]
-        }
+                if with_geometry:
+                    converted = map_geometry(
+                        feature.geometry, to_wgs84 if wgs84 else same_point
+                    )
+                    result["geometry"] = {**converted, "spatialReference": reference}
+                results.append(result)
+            if top_only and results:
+                break
+        return {"results": results}
 
     def _export(self, request: _Request, spec: ServiceSpec) -> _Reply:
         """Draw a map image: as PNG bytes, as JSON with an href, or HTML."""
@@ -897,34 +1066,47 @@ class StandIn:
     ) -> _Reply:
         """Answer the FeatureServer resource ``rest`` below ``spec``."""
         if not rest:
-            body = {
-                "currentVersion": self.current_version,
-                "serviceDescription": "",
-                "hasVersionedData": False,
-                "supportsDisconnectedEditing": False,
-                "supportsRelationshipsResource": False,
-                "supportedQueryFormats": "JSON",
-                "maxRecordCount": 1000,
-                "capabilities": "Query",
-                "description": "",
-                "copyrightText": "",
-                "spatialReference": dict(SPATIAL_REFERENCE),
-                "initialExtent": _extent(INITIAL_EXTENT),
-                "fullExtent": _extent(FULL_EXTENT),
-                "allowGeometryUpdates": False,
-                "units": "esriMeters",
-                "syncEnabled": False,
-                "layers": [
-                    {"id": index, "name": name}
-                    for index, name in enumerate(spec.layers)
-                ],
-                "tables": [],
-            }
-            return self._json_reply(request, body)
+            return self._json_reply(request, self._feature_service_json(spec))
 
-        if len(rest) == 1 and rest[0].isdigit():
-            return self._layer(request, spec, int(rest[0]))
+        layer_reply = self._layer_resource(request, spec, rest)
+        if layer_reply is not None:
+            return layer_reply
         return self._error(404, NOT_FOUND_MESSAGE)
+
+    def _feature_service_json(self, spec: ServiceSpec) -> dict[str, Any]:
+        """A FeatureServer description; unlike a MapServer's, no ``mapName``."""
+        return {
+            "currentVersion": self.current_version,
+            "serviceDescription": "",
+            "hasVersionedData": False,
+            "supportsDisconnectedEditing": False,
+            "supportsRelationshipsResource": False,
+            "supportedQueryFormats": "JSON, geoJSON",
+            "maxRecordCount": MAX_RECORD_COUNT,
+            "capabilities": "Query",
+            "description": "",
+            "copyrightText": "",
+            "spatialReference": dict(SPATIAL_REFERENCE),
+            "initialExtent": _extent(INITIAL_EXTENT),
+            "fullExtent": _extent(FULL_EXTENT),
+            "allowGeometryUpdates": False,
+            "units": "esriMeters",
+            "syncEnabled": False,
+            "layers": [
+                {
+                    "id": index,
+                    "name": name,
+                    "parentLayerId": -1,
+                    "defaultVisibility": True,
+                    "subLayerIds": None,
+                    "minScale": 0,
+                    "maxScale": 0,
+                    "geometryType": _geometry_type(index),
+                }
+                for index, name in enumerate(spec.layers)
+            ],
+            "tables": [],
+        }
 
     # ------------------------------------------------------------- answers
 
@@ -1272,7 +1454,10 @@ def _spatial_reference(value: str) -> dict[str, int]:
 
 
 def _point_from(geometry: str) -> tuple[float, float]:
-    """The x, y of an identify geometry ("x,y" or JSON), else the centre."""
+    """The x, y of an identify geometry, else the centre.
+
+    Takes "x,y", JSON, and the unquoted ``{x: 1, y: 2}`` that QGIS sends.
+    """
     text = geometry.strip()
     if text.startswith("{"):
         try:
@@ -1280,6 +1465,9 @@ def _point_from(geometry: str) -> tuple[float, float]:
             return float(parsed["x"]), float(parsed["y"])
         except (ValueError, KeyError, TypeError):
             pass
+        loose = _LOOSE_POINT.search(text)
+        if loose:
+            return float(loose.group(1)), float(loose.group(2))
     else:
         numbers = _parse_numbers(text, 2)
         if numbers is not None:
@@ -1288,3 +1476,71 @@ def _point_from(geometry: str) -> tuple[float, float]:
     centre_x = (FULL_EXTENT["xmin"] + FULL_EXTENT["xmax"]) / 2
     centre_y = (FULL_EXTENT["ymin"] + FULL_EXTENT["ymax"]) / 2
     return centre_x, centre_y
+
+
+_LOOSE_POINT = re.compile(
+    r"""["']?x["']?\s*:\s*(-?[\d.eE+-]+)\s*,\s*["']?y["']?\s*:\s*(-?[\d.eE+-]+)"""
+)
+
+
+def _identify_reach(params: dict[str, str]) -> float:
+    """How far from the point a feature may be, in map units.
+
+    ArcGIS reads ``tolerance`` in screen pixels, turned into map units with
+    ``mapExtent`` and the width in ``imageDisplay``.
+    """
+    try:
+        tolerance = float(params.get("tolerance", "0") or 0)
+        xmin, _, xmax, _ = (float(v) for v in params["mapExtent"].split(","))
+        width = float(params["imageDisplay"].split(",")[0])
+    except (KeyError, ValueError):
+        return 0.0
+    return abs(xmax - xmin) / width * tolerance if width > 0 else 0.0
+
+
+def _has_wgs84_reference(geometry: str) -> bool:
+    """True when an identify geometry given as JSON says it is in WGS 84."""
+    text = geometry.strip()
+    if not text.startswith("{"):
+        return False
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and is_wgs84(parsed.get("spatialReference"))
+
+
+def _identify_layers(text: str, spec: ServiceSpec) -> tuple[list[int], bool]:
+    """The layer ids an identify ``layers`` value names, and whether it is "top".
+
+    A value naming no ids (or no value) means every layer.
+    """
+    option, _, id_text = text.partition(":")
+    every = list(range(len(spec.layers)))
+    named = [int(part) for part in id_text.split(",") if part.strip().isdigit()]
+    layer_ids = [layer_id for layer_id in named if layer_id in every]
+    return layer_ids if id_text.strip() else every, option.strip().lower() == "top"
+
+
+def _identify_text(value: Any) -> str:
+    """An attribute value as identify answers it: text, "Null" for null."""
+    if value is None:
+        return "Null"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _site_root_html(site_path: str) -> str:
+    """The body of the site root page, with links as a real site has.
+
+    The links are absolute paths because the page is served both with and
+    without a trailing slash.
+    """
+    return (
+        "<h1>ArcGIS Server</h1>"
+        f"<ul><li><a href='{site_path}/rest/services'>Services Directory</a></li>"
+        f"<li><a href='{site_path}/tokens/'>Generate Token</a></li>"
+        f"<li><a href='{site_path}/rest/info?f=pjson'>Server Information</a></li>"
+        "</ul>"
+    )

@@ -11,7 +11,22 @@ import pytest
 
 from secure_ags_plugin.arcgis import errors
 from secure_ags_plugin.arcgis.http import HttpClient, parse_json_answer
-from secure_ags_plugin.arcgis.service import parse_map_service, read_map_service
+from secure_ags_plugin.arcgis.catalog import (
+    FOLDER,
+    LAYER,
+    SERVICE,
+    SITE,
+    locate,
+    parse_folder,
+    parse_layers,
+    parse_site_info,
+)
+from secure_ags_plugin.arcgis.service import (
+    check_service_answer,
+    crs_from_reference,
+    current_version,
+    read_service,
+)
 from secure_ags_plugin.arcgis.token import (
     REFRESH_MARGIN_SECONDS,
     Credentials,
@@ -21,7 +36,6 @@ from secure_ags_plugin.arcgis.token import (
 )
 from secure_ags_plugin.arcgis.urls import (
     SiteRoot,
-    parse_map_service_url,
     redact,
     require_secure_transport,
 )
@@ -236,20 +250,20 @@ def test_json_array_is_not_an_arcgis_answer():
         parse_json_answer(200, b"[1, 2]", "https://h/x")
 
 
-# -- services --------------------------------------------------------------------
+# -- services ----------------------------------------------------------------------
 
 
 def test_map_service_is_read_with_the_token(standin):
-    credentials = credentials_for(standin)
     client = HttpClient()
-    token = generate_token(client, credentials)
-    service = parse_map_service_url(standin.service_url("Wildfire_secure_ac"))
+    token = generate_token(client, credentials_for(standin))
+    url = standin.service_url("Wildfire_secure_ac")
 
-    info = read_map_service(client, service, token)
+    description = read_service(client, url, token)
 
-    assert info.crs == "EPSG:3857"
-    assert info.layer_ids == (0, 1, 2)
-    assert info.accepts_header_token
+    check_service_answer(description, "MapServer", url)
+    assert crs_from_reference(description["spatialReference"]) == "EPSG:3857"
+    assert current_version(description) >= 10.6
+    assert [layer.layer_id for layer in parse_layers(description)] == [0, 1, 2]
     record = standin.requests_to("Wildfire_secure_ac/MapServer")[-1]
     assert record.token_used == token.value
     assert record.headers["referer"] == "https://qgis.org"
@@ -258,20 +272,23 @@ def test_map_service_is_read_with_the_token(standin):
 def test_missing_service_is_not_found(standin):
     client = HttpClient()
     token = generate_token(client, credentials_for(standin))
-    service = parse_map_service_url(standin.service_url("Nope"))
 
     with pytest.raises(errors.NotFound):
-        read_map_service(client, service, token)
+        read_service(client, standin.service_url("Nope"), token)
 
 
-def test_feature_server_answer_is_not_a_map_service():
-    service = parse_map_service_url("https://h/arcgis/rest/services/S/MapServer")
+def test_feature_server_answer_is_not_a_map_server():
+    with pytest.raises(errors.NotAMapService, match="does not describe a MapServer"):
+        check_service_answer({"layers": [], "spatialReference": {"wkid": 4326}},
+                             "MapServer", "https://h/x")
 
-    with pytest.raises(errors.NotAMapService):
-        parse_map_service({"layers": [], "spatialReference": {"wkid": 4326}}, service)
+
+def test_catalog_answer_is_not_a_service():
+    with pytest.raises(errors.NotAMapService, match="folder of services"):
+        check_service_answer({"folders": [], "services": []}, "MapServer", "https://h/x")
 
 
-# -- URLs ----------------------------------------------------------------------------
+# -- where a URL points --------------------------------------------------------------
 
 
 def test_site_root_is_the_part_before_rest():
@@ -283,18 +300,32 @@ def test_site_root_is_the_part_before_rest():
 
 
 @pytest.mark.parametrize(
-    "text, url, sublayer",
+    "text, kind, folder, service, service_type, layer_id",
     [
-        ("https://h/arcgis/rest/services/F/S/MapServer", "https://h/arcgis/rest/services/F/S/MapServer", None),
-        (" https://h/arcgis/rest/services/S/MapServer/ ", "https://h/arcgis/rest/services/S/MapServer", None),
-        ("https://h/arcgis/rest/services/S/MapServer?f=pjson", "https://h/arcgis/rest/services/S/MapServer", None),
-        ("https://h/arcgis/rest/services/S/MapServer/2", "https://h/arcgis/rest/services/S/MapServer", 2),
+        ("https://h/arcgis", SITE, "", "", "", None),
+        ("https://h/arcgis/", SITE, "", "", "", None),
+        ("https://h/arcgis/rest/services?f=pjson", SITE, "", "", "", None),
+        ("https://h/arcgis/rest/info", SITE, "", "", "", None),
+        ("https://h/arcgis/rest/services/Secure", FOLDER, "Secure", "", "", None),
+        ("https://h/arcgis/rest/services/S/MapServer", SERVICE, "", "S", "MapServer", None),
+        (" https://h/arcgis/rest/services/F/S/MapServer/ ", SERVICE, "F", "F/S",
+         "MapServer", None),
+        ("https://h/arcgis/rest/services/F/S/MapServer/2", LAYER, "F", "F/S",
+         "MapServer", 2),
+        ("https://h/arcgis/rest/services/S/MapServer/export?bbox=1", SERVICE, "", "S",
+         "MapServer", None),
+        ("https://h/arcgis/rest/services/S/FeatureServer/0", LAYER, "", "S",
+         "FeatureServer", 0),
     ],
 )
-def test_map_service_urls_are_normalised(text, url, sublayer):
-    service = parse_map_service_url(text)
+def test_any_url_inside_a_site_is_placed(
+    text, kind, folder, service, service_type, layer_id
+):
+    location = locate(text)
 
-    assert (service.url, service.sublayer) == (url, sublayer)
+    assert (location.kind, location.folder, location.service, location.service_type,
+            location.layer_id) == (kind, folder, service, service_type, layer_id)
+    assert location.root == SiteRoot("https", "h", 443, "/arcgis")
 
 
 @pytest.mark.parametrize(
@@ -303,15 +334,70 @@ def test_map_service_urls_are_normalised(text, url, sublayer):
         ("", errors.InputError, "empty"),
         ("gis.example.com/arcgis", errors.InputError, "https://"),
         ("https://", errors.InputError, "no server name"),
-        ("https://h/arcgis/rest/services/S/FeatureServer", errors.NotAMapService, "FeatureServer"),
+        ("https://h/arcgis/rest/services/S/GPServer", errors.NotAMapService, "GPServer"),
         ("https://u:p@h/arcgis/rest/services/S/MapServer", errors.InputError, "user name"),
         ("https://h/arcgis/rest/services/My Map/MapServer", errors.InputError, "spaces"),
-        ("https://h/arcgis/rest/info", errors.InputError, "/rest/services/"),
+        ("https://h/arcgis/tokens/generateToken", errors.InputError, "token service"),
     ],
 )
-def test_bad_service_urls_say_what_is_wrong(text, error_class, words):
+def test_bad_urls_say_what_is_wrong(text, error_class, words):
     with pytest.raises(error_class, match=words):
-        parse_map_service_url(text)
+        locate(text)
+
+
+@pytest.mark.parametrize(
+    "auth, token_url, secured",
+    [
+        ({"isTokenBasedSecurity": True, "tokenServicesUrl": "https://h/arcgis/tokens/"},
+         "https://h/arcgis/tokens/generateToken", True),
+        ({"isTokenBasedSecurity": "true", "tokenServicesUrl": "https://h/arcgis/tokens"},
+         "https://h/arcgis/tokens/generateToken", True),
+        ({"isTokenBasedSecurity": "false"}, "", False),
+        ({"isTokenBasedSecurity": True,
+          "tokenServicesUrl": "https://p/portal/sharing/rest/generateToken"},
+         "https://p/portal/sharing/rest/generateToken", True),
+        ("not an object", "", False),
+    ],
+    ids=["tokens-slash", "old-string", "open", "portal", "garbage"],
+)
+def test_site_info_gives_the_token_url(auth, token_url, secured):
+    info = parse_site_info({"currentVersion": "10.81", "authInfo": auth})
+
+    assert (info.token_url, info.token_secured) == (token_url, secured)
+    assert info.current_version == 10.81
+
+
+def test_folder_listing_keeps_map_and_feature_services_only():
+    listing = parse_folder(
+        {
+            "currentVersion": 11.1,
+            "folders": ["Secure", 7, ""],
+            "services": [
+                {"name": "Secure/A", "type": "MapServer"},
+                {"name": "Secure/B", "type": "FeatureServer"},
+                {"name": "Secure/C", "type": "GPServer"},
+                {"name": 5, "type": "MapServer"},
+            ],
+        },
+        "",
+    )
+
+    assert listing.folders == ("Secure",)
+    assert [(s.name, s.service_type) for s in listing.services] == [
+        ("Secure/A", "MapServer"), ("Secure/B", "FeatureServer")]
+    assert listing.services[0].title == "A"
+
+
+def test_layers_keep_their_nesting():
+    layers = parse_layers({"layers": [
+        {"id": 0, "name": "Group", "parentLayerId": -1, "subLayerIds": [1]},
+        {"id": 1, "name": "Points", "parentLayerId": 0, "subLayerIds": None,
+         "geometryType": "esriGeometryPoint"},
+        {"name": "no id"},
+    ]})
+
+    assert [(l.layer_id, l.parent_id, l.is_group) for l in layers] == [
+        (0, -1, True), (1, 0, False)]
 
 
 def test_plain_http_is_refused_except_on_loopback_or_when_allowed():

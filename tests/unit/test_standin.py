@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from standin import RequestRecord, ServiceSpec, StandIn
+from standin import RequestRecord, ServiceSpec, StandIn, catalog_services
 from standin.png import decode_png, encode_png, pixel_at, png_size
 
 SECURED = "Wildfire_secure_ac"
@@ -29,6 +29,19 @@ BAD_LOGIN = ["Invalid username or password."]
 TOKEN_REQUIRED = {"error": {"code": 499, "message": "Token Required", "details": []}}
 INVALID_TOKEN = {"error": {"code": 498, "message": "Invalid Token", "details": []}}
 WILDFIRE_COLOUR = (230, 110, 20)
+FIELD_NAMES = ["OBJECTID", "NAME", "STATUS", "ACRES"]
+# An envelope around the Creek Fire: one feature of each layer lies in it.
+CREEK_BOX = {"xmin": -13300000, "ymin": 4300000, "xmax": -12700000, "ymax": 4800000}
+# What QGIS 3.22 sends to fetch features (QgsArcGisRestQueryUtils::getObjects).
+QGIS_OBJECTS_QUERY = {
+    "f": "json",
+    "inSR": "3857",
+    "outSR": "3857",
+    "returnGeometry": "true",
+    "outFields": "*",
+    "returnM": "false",
+    "returnZ": "false",
+}
 
 
 class Answer:
@@ -379,7 +392,19 @@ def test_feature_server_has_no_map_name(server: StandIn) -> None:
     body = fetch(url, {"f": "json", "token": token}).json()
 
     assert "mapName" not in body
-    assert body["layers"][0] == {"id": 0, "name": "Wildfire Response Points"}
+    assert body["layers"][0] == {
+        "id": 0,
+        "name": "Wildfire Response Points",
+        "parentLayerId": -1,
+        "defaultVisibility": True,
+        "subLayerIds": None,
+        "minScale": 0,
+        "maxScale": 0,
+        "geometryType": "esriGeometryPoint",
+    }
+    assert [layer["geometryType"] for layer in body["layers"][1:]] == [
+        "esriGeometryPolyline", "esriGeometryPolygon"
+    ]
     assert fetch(url, {"f": "json"}).json() == TOKEN_REQUIRED
 
 
@@ -401,7 +426,7 @@ def test_layer_resources(server: StandIn) -> None:
 
 
 def test_legend_and_identify(server: StandIn) -> None:
-    """Legend swatches are 20x20 PNGs; identify echoes the point."""
+    """Legend swatches are 20x20 PNGs; identify finds the point feature."""
     token = get_token(server)["token"]
     base = server.service_url(SECURED)
 
@@ -609,3 +634,406 @@ def test_tls() -> None:
 
     assert body["ssl"] is True
     assert info.json()["mapName"] == "Layers"
+
+
+# --------------------------------------------------------- many services
+
+
+def test_catalog_services_shape() -> None:
+    """Folders of MapServers, numbered across the whole site."""
+    small = catalog_services(3, 4, secured=False)
+    big = catalog_services(20, 10)
+
+    assert [spec.name for spec in small[:5]] == [
+        "Folder01/Service001",
+        "Folder01/Service002",
+        "Folder01/Service003",
+        "Folder01/Service004",
+        "Folder02/Service005",
+    ]
+    assert small[-1].name == "Folder03/Service012"
+    assert all(spec.kind == "MapServer" and not spec.secured for spec in small)
+    assert len(big) == 200
+    assert len({spec.name for spec in big}) == 200
+    assert big[-1].name == "Folder20/Service200"
+    assert {spec.folder for spec in big} == {f"Folder{n:02d}" for n in range(1, 21)}
+    assert all(spec.secured and len(spec.layers) == 3 for spec in big)
+    assert catalog_services(0, 5) == []
+
+
+def test_catalog_of_many_services() -> None:
+    """200 services list by folder and each answers MapServer?f=json."""
+    with StandIn(services=catalog_services(20, 10)) as server:
+        root = server.url + "/rest/services"
+        token = server.issue_token()
+
+        listing = fetch(root, {"f": "json", "token": token}).json()
+        folder = fetch(root + "/Folder02", {"f": "json", "token": token}).json()
+        anonymous = fetch(root + "/Folder02", {"f": "json"}).json()
+        params = {"f": "json", "token": token}
+        service = fetch(server.service_url("Folder20/Service200"), params).json()
+
+    assert listing["folders"] == [f"Folder{n:02d}" for n in range(1, 21)]
+    assert listing["services"] == []
+    assert folder["folders"] == []
+    assert folder["services"] == [
+        {"name": f"Folder02/Service{n:03d}", "type": "MapServer"}
+        for n in range(11, 21)
+    ]
+    assert anonymous["services"] == []
+    assert service["mapName"] == "Layers"
+    assert [layer["id"] for layer in service["layers"]] == [0, 1, 2]
+
+
+# ------------------------------------------------------- site security
+
+
+PORTAL = "https://portal.example.com/portal"
+
+
+@pytest.mark.parametrize(
+    ("security", "flag", "token_url", "owner"),
+    [
+        ("token", True, "SITE/tokens/", None),
+        ("federated", True, PORTAL + "/sharing/rest/generateToken", PORTAL),
+        ("old-string", "true", "SITE/tokens", None),
+    ],
+)
+def test_rest_info_token_variants(
+    security: str, flag: object, token_url: str, owner: str | None
+) -> None:
+    """Token-secured modes announce their token URL as real servers do."""
+    with StandIn(security=security) as server:
+        body = fetch(server.url + "/rest/info", {"f": "json"}).json()
+        site = server.url
+
+    assert body["authInfo"] == {
+        "isTokenBasedSecurity": flag,
+        "tokenServicesUrl": token_url.replace("SITE", site),
+        "shortLivedTokenValidity": 60,
+    }
+    assert body.get("owningSystemUrl") == owner
+    assert body["currentVersion"] == 11.1
+
+
+def test_rest_info_open_site() -> None:
+    """A site without security says so and names no token URL."""
+    with StandIn(security="open") as server:
+        body = fetch(server.url + "/rest/info", {"f": "json"}).json()
+
+    assert body["authInfo"] == {"isTokenBasedSecurity": False}
+    assert "owningSystemUrl" not in body
+
+
+def test_open_site_serves_everything_without_token() -> None:
+    """With security "open" no service asks for a token."""
+    with StandIn(security="open") as server:
+        root = server.url + "/rest/services"
+        service = fetch(server.service_url(SECURED), {"f": "json"}).json()
+        restricted = fetch(server.service_url("Restricted"), {"f": "json"}).json()
+        image = fetch(server.service_url(SECURED) + "/export", {"f": "image"})
+        query_url = server.service_url(SECURED, "FeatureServer") + "/0/query"
+        ids = fetch(query_url, {"f": "json", "returnIdsOnly": "true"}).json()
+        listing = fetch(root, {"f": "json"}).json()
+
+    assert service["mapName"] == "Layers"
+    assert restricted["mapName"] == "Layers"
+    assert image.content_type == "image/png"
+    assert ids["objectIds"] == [1, 2, 3, 4, 5]
+    assert {"name": SECURED, "type": "MapServer"} in listing["services"]
+    assert {"name": "Restricted", "type": "MapServer"} in listing["services"]
+
+
+def test_security_mode_is_checked_and_read_per_request(server: StandIn) -> None:
+    """An unknown mode is refused; changing the attribute takes effect."""
+    with pytest.raises(ValueError):
+        StandIn(security="kerberos")
+
+    server.security = "open"
+    opened = fetch(server.service_url(SECURED), {"f": "json"}).json()
+    server.security = "token"
+    closed = fetch(server.service_url(SECURED), {"f": "json"}).json()
+
+    assert opened["mapName"] == "Layers"
+    assert closed == TOKEN_REQUIRED
+
+
+def test_site_root_and_services_directory_are_html(server: StandIn) -> None:
+    """The site root and rest/services without f answer HTML pages."""
+    pages = [
+        fetch(server.url),
+        fetch(server.url + "/"),
+        fetch(server.url + "/rest/services"),
+    ]
+
+    for page in pages:
+        assert page.status == 200
+        assert page.content_type.startswith("text/html")
+    assert b"<title>ArcGIS Server</title>" in pages[0].body
+    assert pages[0].body == pages[1].body
+
+
+# ---------------------------------------------------------- feature layers
+
+
+def feature_url(server: StandIn, layer_id: int, kind: str = "FeatureServer") -> str:
+    """The URL of one layer of the secured Wildfire service."""
+    return f"{server.service_url(SECURED, kind)}/{layer_id}"
+
+
+def test_feature_layer_json(server: StandIn) -> None:
+    """A FeatureServer layer describes fields, renderer and query support."""
+    token = server.issue_token()
+
+    body = fetch(feature_url(server, 0), {"f": "json", "token": token}).json()
+
+    assert body["id"] == 0
+    assert body["name"] == "Wildfire Response Points"
+    assert body["type"] == "Feature Layer"
+    assert body["geometryType"] == "esriGeometryPoint"
+    assert body["extent"]["spatialReference"] == {"wkid": 102100, "latestWkid": 3857}
+    assert body["drawingInfo"]["renderer"]["type"] == "simple"
+    assert body["drawingInfo"]["renderer"]["symbol"]["type"] == "esriSMS"
+    assert body["objectIdField"] == "OBJECTID"
+    assert [field["name"] for field in body["fields"]] == FIELD_NAMES
+    assert [field["type"] for field in body["fields"]] == [
+        "esriFieldTypeOID",
+        "esriFieldTypeString",
+        "esriFieldTypeString",
+        "esriFieldTypeDouble",
+    ]
+    assert body["fields"][1]["length"] == 50
+    assert body["capabilities"] == "Query"
+    assert body["maxRecordCount"] == 1000
+    assert body["supportsPagination"] is True
+    assert body["supportsStatistics"] is True
+    assert body["supportedQueryFormats"] == "JSON, geoJSON"
+    assert body["advancedQueryCapabilities"] == {
+        "supportsPagination": True,
+        "supportsOrderBy": True,
+        "supportsDistinct": True,
+        "supportsQueryWithResultType": False,
+    }
+    assert body["useStandardizedQueries"] is True
+    assert body["hasAttachments"] is False
+    assert body["defaultVisibility"] is True
+    assert body["hasZ"] is False and body["hasM"] is False
+    assert body["description"] == ""
+
+
+def test_return_ids_only(server: StandIn) -> None:
+    """QGIS's first query: every object ID of each layer."""
+    token = server.issue_token()
+    params = {"f": "json", "where": "1=1", "returnIdsOnly": "true", "token": token}
+
+    answers = [
+        fetch(feature_url(server, layer_id) + "/query", params).json()
+        for layer_id in (0, 1, 2)
+    ]
+
+    assert answers[0] == {"objectIdFieldName": "OBJECTID", "objectIds": [1, 2, 3, 4, 5]}
+    assert answers[1]["objectIds"] == [1, 2, 3]
+    assert answers[2]["objectIds"] == [1, 2]
+
+
+def test_object_ids_query_with_geometry(server: StandIn) -> None:
+    """QGIS's feature query, by GET and by POST, answers Esri JSON features."""
+    token = server.issue_token()
+    url = feature_url(server, 2) + "/query"
+    params = {**QGIS_OBJECTS_QUERY, "objectIds": "1,2", "token": token}
+
+    got = fetch(url, params).json()
+    posted = fetch(url, form=params).json()
+    layer = fetch(feature_url(server, 2), {"f": "json", "token": token}).json()
+
+    assert got == posted
+    assert got["objectIdFieldName"] == "OBJECTID"
+    assert got["geometryType"] == "esriGeometryPolygon"
+    assert got["spatialReference"]["wkid"] == 102100
+    assert [field["name"] for field in got["fields"]] == FIELD_NAMES
+    first, second = got["features"]
+    assert first["attributes"] == {
+        "OBJECTID": 1,
+        "NAME": "Creek Fire Perimeter",
+        "STATUS": "Contained",
+        "ACRES": 379895.0,
+    }
+    assert second["attributes"]["OBJECTID"] == 2
+    ring = first["geometry"]["rings"][0]
+    assert ring[0] == ring[-1] and len(ring) == 6
+    box = layer["extent"]
+    for x, y in ring:
+        assert box["xmin"] <= x <= box["xmax"] and box["ymin"] <= y <= box["ymax"]
+
+
+def test_query_selects_and_pages(server: StandIn) -> None:
+    """objectIds, outFields, returnGeometry, paging, count and extent."""
+    token = server.issue_token()
+    url = feature_url(server, 0) + "/query"
+
+    some = {"f": "json", "objectIds": "2,4,9", "outFields": "name", "token": token}
+    picked = fetch(url, {**some, "returnGeometry": "false"}).json()
+    page = {"f": "json", "where": "1=1", "outFields": "*", "token": token}
+    paged = fetch(url, {**page, "resultOffset": "1", "resultRecordCount": "2"}).json()
+    last = fetch(url, {**page, "resultOffset": "4", "resultRecordCount": "2"}).json()
+    count = fetch(url, {"f": "json", "returnCountOnly": "true", "token": token})
+    extent = fetch(url, {"f": "json", "returnExtentOnly": "true", "token": token})
+
+    assert picked["features"] == [
+        {"attributes": {"NAME": "Helibase Alpha"}},
+        {"attributes": {"NAME": "Evacuation Center"}},
+    ]
+    assert "geometryType" not in picked
+    assert [field["name"] for field in picked["fields"]] == ["NAME"]
+    assert [f["attributes"]["OBJECTID"] for f in paged["features"]] == [2, 3]
+    assert paged["exceededTransferLimit"] is True
+    assert [f["attributes"]["OBJECTID"] for f in last["features"]] == [5]
+    assert "exceededTransferLimit" not in last
+    assert count.json() == {"count": 5}
+    box = extent.json()["extent"]
+    assert (box["xmin"], box["ymax"]) == (-13100000, 5300000)
+
+
+def test_query_where_order_and_output_formats(server: StandIn) -> None:
+    """Simple where clauses, orderByFields, outSR 4326 and f=geojson."""
+    token = server.issue_token()
+    url = feature_url(server, 0) + "/query"
+    base = {"f": "json", "outFields": "OBJECTID", "token": token}
+
+    active = fetch(url, {**base, "where": "STATUS = 'Active'"}).json()
+    listed = fetch(url, {**base, "where": "OBJECTID IN (1, 5)"}).json()
+    ordered = fetch(url, {**base, "orderByFields": "NAME DESC"}).json()
+    degrees = fetch(url, {**base, "objectIds": "1", "outSR": "4326"}).json()
+    geojson = fetch(url, {"f": "geojson", "objectIds": "1", "token": token})
+
+    def ids(body: dict) -> list[int]:
+        return [feature["attributes"]["OBJECTID"] for feature in body["features"]]
+
+    assert ids(active) == [1, 2]
+    assert ids(listed) == [1, 5]
+    assert ids(ordered) == [3, 5, 1, 2, 4]
+    assert degrees["spatialReference"]["wkid"] == 4326
+    point = degrees["features"][0]["geometry"]
+    assert point["x"] == pytest.approx(-89.8315, abs=1e-3)
+    assert point["y"] == pytest.approx(33.7849, abs=1e-3)
+    assert geojson.content_type.startswith("application/geo+json")
+    feature = geojson.json()["features"][0]
+    assert feature["geometry"]["type"] == "Point"
+    assert feature["id"] == 1
+
+
+def test_envelope_filter(server: StandIn) -> None:
+    """An envelope, as JSON or as plain numbers, filters by bounding box."""
+    token = server.issue_token()
+    envelope = {
+        "geometryType": "esriGeometryEnvelope",
+        "spatialRel": "esriSpatialRelEnvelopeIntersects",
+        "token": token,
+    }
+    plain = ",".join(str(CREEK_BOX[key]) for key in ("xmin", "ymin", "xmax", "ymax"))
+    as_json = json.dumps({**CREEK_BOX, "spatialReference": {"wkid": 102100}})
+
+    found = {}
+    for layer_id in (0, 1, 2):
+        url = feature_url(server, layer_id) + "/query"
+        ids = {"f": "json", "where": "1=1", "returnIdsOnly": "true", **envelope}
+        by_numbers = fetch(url, {**ids, "geometry": plain}).json()
+        features = {**QGIS_OBJECTS_QUERY, **envelope, "objectIds": "1,2,3,4,5"}
+        by_json = fetch(url, {**features, "geometry": as_json}).json()
+        names = [feature["attributes"]["NAME"] for feature in by_json["features"]]
+        found[layer_id] = (by_numbers["objectIds"], names)
+
+    assert found == {
+        0: ([2], ["Helibase Alpha"]),
+        1: ([1], ["Dozer Line 1"]),
+        2: ([1], ["Creek Fire Perimeter"]),
+    }
+    url = feature_url(server, 0) + "/query"
+    elsewhere = {"f": "json", "returnIdsOnly": "true", "geometry": "0,0,1,1"}
+    assert fetch(url, {**elsewhere, "token": token}).json()["objectIds"] == []
+
+
+def test_map_server_sublayer_query(server: StandIn) -> None:
+    """A MapServer's feature layers answer query like the FeatureServer's."""
+    token = server.issue_token()
+    params = {**QGIS_OBJECTS_QUERY, "objectIds": "1,2,3", "token": token}
+
+    from_map = fetch(feature_url(server, 1, "MapServer") + "/query", params).json()
+    from_features = fetch(feature_url(server, 1) + "/query", params).json()
+    layer = fetch(feature_url(server, 1, "MapServer"), {"f": "json", "token": token})
+
+    assert from_map == from_features
+    assert len(from_map["features"]) == 3
+    assert from_map["features"][0]["geometry"]["paths"][0][0] == [-13200000, 4500000]
+    body = layer.json()
+    assert body["capabilities"] == "Map,Query,Data"
+    assert body["objectIdField"] == "OBJECTID"
+    assert [field["name"] for field in body["fields"]] == FIELD_NAMES
+
+
+@pytest.mark.parametrize("style", ["json200", "http"])
+def test_secured_query_needs_token(server: StandIn, style: str) -> None:
+    """Queries are secured like every other request, and logged."""
+    server.error_style = style
+    url = feature_url(server, 0) + "/query"
+    params = {"f": "json", "where": "1=1", "returnIdsOnly": "true"}
+    bearer = {"X-Esri-Authorization": f"Bearer {server.issue_token()}"}
+    referer_token = server.issue_token(client="referer", referer="https://a.example/")
+
+    missing = fetch(url, params)
+    bogus = fetch(url, {**params, "token": "nope"})
+    by_header = fetch(url, params, headers=bearer)
+    wrong_referer = fetch(url, {**params, "token": referer_token})
+
+    assert missing.status == (499 if style == "http" else 200)
+    assert missing.json() == TOKEN_REQUIRED
+    assert bogus.json() == INVALID_TOKEN
+    assert wrong_referer.json() == INVALID_TOKEN
+    assert by_header.json()["objectIds"] == [1, 2, 3, 4, 5]
+    assert [record.path for record in server.requests_to("/query")] == [
+        "/arcgis/rest/services/Wildfire_secure_ac/FeatureServer/0/query"
+    ] * 4
+
+
+def test_bad_queries(server: StandIn) -> None:
+    """Malformed values and unknown layers give 400; unknown names are ignored."""
+    token = server.issue_token()
+    url = feature_url(server, 0) + "/query"
+
+    bad_ids = fetch(url, {"f": "json", "objectIds": "1,x", "token": token}).json()
+    bad_box = fetch(url, {"f": "json", "geometry": "1,2,3", "token": token}).json()
+    no_layer = fetch(feature_url(server, 7) + "/query", {"f": "json", "token": token})
+    odd = {"f": "pjson", "returnIdsOnly": "true", "gdbVersion": "x", "token": token}
+    ignored = fetch(url, odd)
+
+    assert bad_ids["error"]["code"] == 400
+    assert bad_box["error"]["code"] == 400
+    assert no_layer.json()["error"]["code"] == 400
+    assert ignored.json()["objectIds"] == [1, 2, 3, 4, 5]
+    assert b"\n" in ignored.body
+
+
+def test_identify_hit_and_miss(server: StandIn) -> None:
+    """identify returns the features whose bounding box holds the point."""
+    token = server.issue_token()
+    url = server.service_url(SECURED) + "/identify"
+    base = {"f": "json", "geometryType": "esriGeometryPoint", "sr": "102100"}
+    base.update({"layers": "all", "tolerance": "3", "token": token})
+
+    hit = fetch(url, {**base, "geometry": '{"x": -13100000, "y": 4480000}'}).json()
+    miss = fetch(url, {**base, "geometry": "-8000000,3000000"}).json()
+    creek = {"geometry": "-13100000,4480000"}
+    only_points = fetch(url, {**base, **creek, "layers": "all:0"}).json()
+
+    [result] = hit["results"]
+    assert result["layerId"] == 2
+    assert result["layerName"] == "Wildfire Response Polygons"
+    assert result["value"] == "Creek Fire Perimeter"
+    assert result["displayFieldName"] == "NAME"
+    assert result["attributes"]["NAME"] == "Creek Fire Perimeter"
+    assert result["attributes"]["OBJECTID"] == "1"
+    assert result["geometryType"] == "esriGeometryPolygon"
+    assert result["geometry"]["rings"][0][0] == [-13250000, 4350000]
+    assert result["geometry"]["spatialReference"]["wkid"] == 102100
+    assert miss == {"results": []}
+    assert only_points == {"results": []}
