@@ -20,7 +20,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PLUGIN_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 
 export QT_QPA_PLATFORM ?= offscreen
-export PYTHONDONTWRITEBYTECODE := 1
+# Compiled Python files go to build/, not into the source tree.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
 .PHONY: help system-packages venv test demo bench deploy zip clean
 
