@@ -10,6 +10,7 @@ import logging
 import os
 from typing import TYPE_CHECKING, Callable
 
+from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -25,6 +26,7 @@ LOG = logging.getLogger(__name__)
 
 MENU_NAME = "&Secure ArcGIS Server"
 ACTION_NAME = "addSecuredServiceAction"
+SITES_ACTION_NAME = "securedSitesAction"
 ICON_PATH = os.path.join(os.path.dirname(__file__), "icon.svg")
 
 
@@ -37,6 +39,9 @@ class SecureAgsPlugin:
         self._feedback: Feedback | None = None
         self.action: QAction | None = None
         self.dialog = None
+        self.sites_dialog = None
+        self.restorer = None
+        self.sites_action = None
         self._job = None
         self._loader = None
         self._undo: list[Callable[[], None]] = []
@@ -47,6 +52,7 @@ class SecureAgsPlugin:
 
         self._add_action()
         self._add_registry()
+        self._add_restorer()
 
     def unload(self) -> None:
         """Undo everything initGui did; after this no request is touched."""
@@ -58,16 +64,20 @@ class SecureAgsPlugin:
             self._loader.cancel_all()
             self._loader = None
 
-        if self.dialog is not None:
-            self.dialog.close()
-            self.dialog.deleteLater()
-            self.dialog = None
+        for window in (self.dialog, self.sites_dialog):
+            if window is not None:
+                window.close()
+                window.deleteLater()
+        self.dialog = None
+        self.sites_dialog = None
 
         while self._undo:
             self._undo.pop()()
 
         self.registry = None
+        self.restorer = None
         self.action = None
+        self.sites_action = None
         self._feedback = None
 
     # -- what initGui adds -------------------------------------------------
@@ -82,17 +92,28 @@ class SecureAgsPlugin:
         action.triggered.connect(self.show_dialog)
         self.action = action
 
+        sites_action = QAction(tr("Secured Sites…"), main_window)
+        sites_action.setObjectName(SITES_ACTION_NAME)
+        sites_action.setToolTip(tr("Sites you are signed in to: renew, sign out, "
+                                   "or sign in for the open project"))
+        sites_action.triggered.connect(self.show_sites)
+        self.sites_action = sites_action
+
         self.iface.addPluginToWebMenu(MENU_NAME, action)
+        self.iface.addPluginToWebMenu(MENU_NAME, sites_action)
         self.iface.addWebToolBarIcon(action)
 
-        def remove_action() -> None:
+        def remove_actions() -> None:
             self.iface.removeWebToolBarIcon(action)
             self.iface.removePluginWebMenu(MENU_NAME, action)
+            self.iface.removePluginWebMenu(MENU_NAME, sites_action)
             action.triggered.disconnect(self.show_dialog)
-            action.setParent(None)
-            action.deleteLater()
+            sites_action.triggered.disconnect(self.show_sites)
+            for added in (action, sites_action):
+                added.setParent(None)
+                added.deleteLater()
 
-        self._undo.append(remove_action)
+        self._undo.append(remove_actions)
 
     def _add_registry(self) -> None:
         registry = SiteRegistry()
@@ -108,6 +129,31 @@ class SecureAgsPlugin:
             registry.deleteLater()
 
         self._undo.append(remove_registry)
+
+    def _add_restorer(self) -> None:
+        from .core.restore import ProjectRestorer
+
+        restorer = ProjectRestorer(self.registry, self._ask_password)
+        restorer.failed.connect(self._on_restore_failed)
+        restorer.signed_in.connect(self._on_restored)
+        restorer.install()
+        self.restorer = restorer
+
+        def remove_restorer() -> None:
+            restorer.failed.disconnect(self._on_restore_failed)
+            restorer.signed_in.disconnect(self._on_restored)
+            restorer.uninstall()
+            restorer.deleteLater()
+
+        self._undo.append(remove_restorer)
+
+        # Enabled on a project that is already open: sign in once QGIS is idle.
+        if restorer.pending():
+            QTimer.singleShot(0, self._restore_open_project)
+
+    def _restore_open_project(self) -> None:
+        if self.restorer is not None:
+            self.restorer.restore_open_project()
 
     @property
     def feedback(self) -> "Feedback":
@@ -186,6 +232,7 @@ class SecureAgsPlugin:
 
     def _on_added(self, layers: list) -> None:
         self._job = None
+        self._remember_sites(layers)
         root = layer_site_root(layers[0]) if layers else None
         self.feedback.success(
             tr("Secured layer added") if len(layers) == 1 else tr("Secured layers added"),
@@ -213,6 +260,106 @@ class SecureAgsPlugin:
             from .gui.feedback import describe
 
             self.dialog.show_load_failure(kind, key, describe(error)[1])
+
+    def _remember_sites(self, layers: list) -> None:
+        """Note in the project how to sign in again to these layers' sites."""
+        from .core.project import record_for_site, remember_record
+
+        for root in {layer_site_root(layer) for layer in layers}:
+            site = self.registry.site(root) if root else None
+            if site is not None:
+                remember_record(record_for_site(site))
+
+    # -- project sign-in and the secured sites window -----------------------------
+
+    def _ask_password(self, record):
+        from .gui.prompt import ask_password
+
+        return ask_password(record, self.iface.mainWindow())
+
+    def _on_restored(self, record) -> None:
+        self.feedback.success(
+            tr("Signed in"),
+            tr("{host}: this project's secured layers can draw.").format(
+                host=record.root.host),
+        )
+        self._refresh_sites()
+
+    def _on_restore_failed(self, record, error) -> None:
+        self.feedback.failure(
+            error, context=tr("Signing in to {host} for this project").format(
+                host=record.root.host))
+
+    def show_sites(self) -> None:
+        if self.sites_dialog is None:
+            from .gui.sites_dialog import SecuredSitesDialog
+
+            dialog = SecuredSitesDialog(self.iface.mainWindow())
+            dialog.renew_requested.connect(self._renew_site)
+            dialog.sign_out_requested.connect(self._sign_out_site)
+            dialog.sign_in_requested.connect(self._sign_in_site)
+            self.registry.site_renewed.connect(self._refresh_sites)
+            self._undo.append(
+                lambda: self.registry.site_renewed.disconnect(self._refresh_sites))
+            self.sites_dialog = dialog
+        self._refresh_sites()
+        self.sites_dialog.show()
+        self.sites_dialog.raise_()
+
+    def site_rows(self) -> list:
+        """The window's lines: signed-in sites, then the project's others."""
+        import time
+
+        from .arcgis.urls import SiteRoot
+        from .core.project import read_site_records
+        from .core.registry import layers_of
+        from .gui.sites_dialog import SiteRow
+
+        rows = []
+        for site in self.registry.sites():
+            expires = time.strftime("%H:%M:%S", time.localtime(site.token.expires_at))
+            state = (tr("sign-in needed") if site.needs_sign_in
+                     else tr("renewing") if site.renewing else tr("signed in"))
+            rows.append(SiteRow(site.root.url, site.credentials.username, expires,
+                                len(layers_of(site.root)), state, True))
+        signed_in = {SiteRoot.from_url(row.root_url) for row in rows}
+        for record in read_site_records():
+            if record.root not in signed_in:
+                rows.append(SiteRow(record.root_url, record.username, "—",
+                                    len(layers_of(record.root)), tr("not signed in"),
+                                    False))
+        return rows
+
+    def _refresh_sites(self, *args) -> None:
+        if self.sites_dialog is not None:
+            self.sites_dialog.show_rows(self.site_rows())
+
+    def _site(self, root_url: str):
+        from .arcgis.urls import SiteRoot
+
+        return self.registry.site(SiteRoot.from_url(root_url))
+
+    def _renew_site(self, root_url: str) -> None:
+        site = self._site(root_url)
+        if site is not None:
+            site.needs_sign_in = False
+            site.renew("asked by the user")
+        self._refresh_sites()
+
+    def _sign_out_site(self, root_url: str) -> None:
+        from .arcgis.urls import SiteRoot
+
+        self.registry.sign_out(SiteRoot.from_url(root_url))
+        self._refresh_sites()
+
+    def _sign_in_site(self, root_url: str) -> None:
+        from .arcgis.urls import SiteRoot
+        from .core.project import read_site_records
+
+        root = SiteRoot.from_url(root_url)
+        for record in read_site_records():
+            if record.root == root:
+                self.restorer.sign_in_later(record)
 
     def _on_renewal_failed(self, site, error, final: bool) -> None:
         context = tr("Token renewal for {host}").format(host=site.root.host)

@@ -46,7 +46,6 @@ from ..arcgis.catalog import (
 )
 from ..arcgis.errors import ArcGISError, InputError, NotAMapService
 from ..arcgis.service import (
-    HEADER_TOKEN_MIN_VERSION,
     check_feature_layer_answer,
     check_service_answer,
     crs_from_reference,
@@ -63,7 +62,7 @@ from .registry import (
     SiteRegistry,
     layers_of,
 )
-from .site import SecuredSite
+from .project import store_credentials
 from .tasks import CallableTask, run_in_background
 
 LOG = logging.getLogger(__name__)
@@ -89,6 +88,7 @@ class ServiceForm:
     expiration_minutes: int = 60
     image_format: str = DEFAULT_IMAGE_FORMAT
     sublayers_as_vector: bool = False
+    remember_credentials: bool = False
 
 
 @dataclass(frozen=True)
@@ -426,10 +426,18 @@ class AddServiceJob(QObject):
         request = self._request
         if not request.credentials.token_url:
             self.token_url_found.emit(result.credentials.token_url)
-        self._new_site = register_site(
-            self._registry, request.root, result.credentials, result.token,
-            result.server_version,
+        self._new_site = self._registry.site(request.root) is None
+        site = self._registry.use_token(
+            request.root, result.credentials, result.token, result.server_version
         )
+        if self._form.remember_credentials:
+            site.authcfg = store_credentials(
+                result.credentials.username,
+                result.credentials.password,
+                label=f"Secure ArcGIS Server: {result.credentials.username} at "
+                      f"{request.root.host}",
+                authcfg=site.authcfg,
+            )
 
         if result.listing is not None:
             self.finished = True
@@ -533,21 +541,3 @@ class AddLayersJob(QObject):
     def _fail(self, error: BaseException) -> None:
         self.finished = True
         self.failed.emit(error)
-
-
-def register_site(
-    registry: SiteRegistry,
-    root: SiteRoot,
-    credentials: Credentials,
-    token: Token,
-    server_version: float,
-) -> bool:
-    """Start using ``token`` for ``root``; True when the site is new."""
-    token_in_header = server_version >= HEADER_TOKEN_MIN_VERSION
-    site = registry.site(root)
-    if site is None:
-        registry.add(SecuredSite(root, credentials, token, token_in_header=token_in_header))
-        return True
-    site.token_in_header = token_in_header
-    site.use_token(token, credentials)
-    return False

@@ -39,6 +39,8 @@ GENERATION_ATTRIBUTE = user_request_attribute(5201)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _STATUS = QNetworkRequest.Attribute.HttpStatusCodeAttribute
+_CACHE_CONTROL = QNetworkRequest.Attribute.CacheLoadControlAttribute
+_ALWAYS_NETWORK = QNetworkRequest.CacheLoadControl.AlwaysNetwork
 
 
 def expects_image(url: QUrl) -> bool:
@@ -113,6 +115,28 @@ class SiteRegistry(QObject):
         self._sites[site.root] = site
         self._rebuild_lookup()
 
+    def use_token(
+        self,
+        root: SiteRoot,
+        credentials,
+        token,
+        server_version: float,
+    ) -> SecuredSite:
+        """Start using ``token`` for ``root``, adding the site if it is new."""
+        from ..arcgis.service import HEADER_TOKEN_MIN_VERSION
+        from .site import SecuredSite
+
+        token_in_header = server_version >= HEADER_TOKEN_MIN_VERSION
+        site = self._sites.get(root)
+        if site is None:
+            site = SecuredSite(root, credentials, token, token_in_header=token_in_header)
+            self.add(site)
+        else:
+            site.token_in_header = token_in_header
+            site.use_token(token, credentials)
+        site.server_version = server_version
+        return site
+
     def remove(self, root: SiteRoot) -> None:
         site = self._sites.pop(root, None)
         if site is None:
@@ -120,6 +144,13 @@ class SiteRegistry(QObject):
         site.stop()
         site.deleteLater()
         self._rebuild_lookup()
+
+    def sign_out(self, root: SiteRoot) -> None:
+        """Forget the site's token and password; its layers stop drawing."""
+        self.remove(root)
+        LOG.info("%s: signed out", root)
+        for layer in layers_of(root):
+            layer.triggerRepaint()
 
     def _rebuild_lookup(self) -> None:
         by_origin: dict[tuple[str, str, int], list[SecuredSite]] = {}
@@ -161,6 +192,12 @@ class SiteRegistry(QObject):
 
         request.setRawHeader(b"Referer", auth.referer)
         request.setAttribute(GENERATION_ATTRIBUTE, auth.generation)
+        if "/tile/" not in url.path():
+            # QGIS prefers its cache for ArcGIS answers and would replay a
+            # refusal it got before the token was in place. Map images and
+            # descriptions are asked afresh; tiles keep QGIS's cache, and a
+            # refused tile is dropped from it (see _on_reply).
+            request.setAttribute(_CACHE_CONTROL, _ALWAYS_NETWORK)
         if auth.header_value is not None:
             request.setRawHeader(b"X-Esri-Authorization", auth.header_value)
         else:
@@ -172,22 +209,25 @@ class SiteRegistry(QObject):
 
     def _on_reply(self, content) -> None:
         request = content.request()
-        generation = request.attribute(GENERATION_ATTRIBUTE)
-        if generation is None:
-            return
         url = request.url()
-        site = self.site_for_url(url)
-        if site is None:
-            return
-
         status = content.attribute(_STATUS)
         content_type = bytes(content.rawHeader(b"Content-Type")).lower()
         if status in TOKEN_ERROR_CODES:
             rejected = True
-        elif expects_image(url) and status == 200:
+        elif status == 200 and expects_image(url):
             rejected = not content_type.startswith(b"image/")
         else:
             rejected = False
+
+        # A refused picture must not be replayed from the cache later, even
+        # one asked for before the user signed in.
+        if rejected:
+            self._forget_cached(url)
+
+        generation = request.attribute(GENERATION_ATTRIBUTE)
+        site = self.site_for_url(url) if generation is not None else None
+        if site is None:
+            return
 
         if rejected:
             LOG.warning(
@@ -196,7 +236,6 @@ class SiteRegistry(QObject):
                 status,
                 content_type.decode("ascii", "replace") or "no content type",
             )
-            self._forget_cached(url)
             site.token_rejected(int(generation))
         elif status is not None and 200 <= int(status) < 300:
             site.token_accepted(int(generation))

@@ -76,6 +76,9 @@ class SecuredSite(QObject):
         self.token: Token | None = None
         self.request_auth: RequestAuth | None = None
         self.needs_sign_in = False
+        # Not secret; what the project stores to sign in again.
+        self.server_version = 0.0
+        self.authcfg = ""
 
         self._generation = 0
         self._renewal: CallableTask | None = None

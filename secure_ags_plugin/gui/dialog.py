@@ -70,6 +70,7 @@ class SecuredServiceDialog(QDialog, FormBase):
             expiration_minutes=self.expirationMinutes.value(),
             image_format=self.imageFormat.currentData() or IMAGE_FORMATS[0],
             sublayers_as_vector=self.sublayersAsVector.isChecked(),
+            remember_credentials=self.rememberCredentials.isChecked(),
         )
 
     def set_busy(self, busy: bool, text: str = "") -> None:
