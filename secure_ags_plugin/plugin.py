@@ -10,11 +10,13 @@ import logging
 import os
 from typing import TYPE_CHECKING, Callable
 
+from qgis.core import QgsProject
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from .core.log import install_log_handler, remove_log_handler
+from .core.project_keys import project_has_sites
 from .core.registry import SiteRegistry, layer_site_root
 from .gui.text import tr
 
@@ -131,29 +133,60 @@ class SecureAgsPlugin:
         self._undo.append(remove_registry)
 
     def _add_restorer(self) -> None:
-        from .core.restore import ProjectRestorer
+        """Watch for projects with secured sites; load the restorer when one comes.
 
-        restorer = ProjectRestorer(self.registry, self._ask_password)
-        restorer.failed.connect(self._on_restore_failed)
-        restorer.signed_in.connect(self._on_restored)
-        restorer.install()
-        self.restorer = restorer
+        Start-up only connects two signals: the restorer and what it imports
+        load when a project (or the plugin on an open one) needs it.
+        """
+        project = QgsProject.instance()
+        project.layerLoaded.connect(self._on_layer_loaded)
+        project.readProject.connect(self._on_project_read)
+        project.layersRemoved.connect(self._on_layers_removed)
 
-        def remove_restorer() -> None:
-            restorer.failed.disconnect(self._on_restore_failed)
-            restorer.signed_in.disconnect(self._on_restored)
-            restorer.uninstall()
-            restorer.deleteLater()
+        def disconnect_project() -> None:
+            project.layerLoaded.disconnect(self._on_layer_loaded)
+            project.readProject.disconnect(self._on_project_read)
+            project.layersRemoved.disconnect(self._on_layers_removed)
 
-        self._undo.append(remove_restorer)
+        self._undo.append(disconnect_project)
 
-        # Enabled on a project that is already open: sign in once QGIS is idle.
-        if restorer.pending():
+        if project_has_sites(project):
             QTimer.singleShot(0, self._restore_open_project)
 
-    def _restore_open_project(self) -> None:
+    def _on_layer_loaded(self, index: int, count: int) -> None:
+        if index == 0 and project_has_sites(QgsProject.instance()):
+            self._restorer().sign_in_before_layers()
+
+    def _on_project_read(self, *args) -> None:
         if self.restorer is not None:
-            self.restorer.restore_open_project()
+            self.restorer.repair_signed_in()
+
+    def _on_layers_removed(self, *args) -> None:
+        if project_has_sites(QgsProject.instance()):
+            from .core.project import forget_sites_without_layers
+            from .core.registry import layers_of
+
+            forget_sites_without_layers(layers_of)
+
+    def _restorer(self):
+        if self.restorer is None:
+            from .core.restore import ProjectRestorer
+
+            restorer = ProjectRestorer(self.registry, self._ask_password)
+            restorer.failed.connect(self._on_restore_failed)
+            restorer.signed_in.connect(self._on_restored)
+            self.restorer = restorer
+
+            def remove_restorer() -> None:
+                restorer.uninstall()
+                restorer.deleteLater()
+
+            self._undo.append(remove_restorer)
+        return self.restorer
+
+    def _restore_open_project(self) -> None:
+        if self.registry is not None:
+            self._restorer().restore_open_project()
 
     @property
     def feedback(self) -> "Feedback":
@@ -359,7 +392,7 @@ class SecureAgsPlugin:
         root = SiteRoot.from_url(root_url)
         for record in read_site_records():
             if record.root == root:
-                self.restorer.sign_in_later(record)
+                self._restorer().sign_in_later(record)
 
     def _on_renewal_failed(self, site, error, final: bool) -> None:
         context = tr("Token renewal for {host}").format(host=site.root.host)

@@ -18,11 +18,10 @@ from qgis.core import QgsApplication, QgsAuthMethodConfig, QgsProject
 
 from ..arcgis.token import DEFAULT_EXPIRATION_MINUTES
 from ..arcgis.urls import SiteRoot
+from .project_keys import PROJECT_SCOPE, SITES_KEY
 
 LOG = logging.getLogger(__name__)
 
-PROJECT_SCOPE = "SecureArcGISServer"
-SITES_KEY = "sites"
 AUTH_METHOD = "Basic"
 
 
@@ -76,6 +75,14 @@ def write_site_records(records: list[SiteRecord], project: QgsProject | None = N
     current, _ = project.readEntry(PROJECT_SCOPE, SITES_KEY, "")
     if text != current:
         project.writeEntry(PROJECT_SCOPE, SITES_KEY, text)
+
+
+def forget_sites_without_layers(layers_of, project: QgsProject | None = None) -> None:
+    """Drop the records of sites whose last layer left the project."""
+    records = read_site_records(project)
+    kept = [record for record in records if layers_of(record.root)]
+    if len(kept) != len(records):
+        write_site_records(kept, project)
 
 
 def remember_record(record: SiteRecord, project: QgsProject | None = None) -> None:

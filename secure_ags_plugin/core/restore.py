@@ -103,31 +103,28 @@ class ProjectRestorer(QObject):
         self._tasks: set = set()
         self.declined: list[SiteRecord] = []
 
-    def install(self) -> None:
-        project = QgsProject.instance()
-        project.layerLoaded.connect(self._on_layer_loaded)
-        project.readProject.connect(self._on_project_read)
-
     def uninstall(self) -> None:
-        project = QgsProject.instance()
-        project.layerLoaded.disconnect(self._on_layer_loaded)
-        project.readProject.disconnect(self._on_project_read)
+        """Stop any sign-in still running; nothing is reported after this."""
         for task in list(self._tasks):
             task.cancel()
         self._tasks.clear()
 
     def pending(self) -> list[SiteRecord]:
-        """The project's sites that are not signed in."""
-        return [r for r in read_site_records() if self._needs_sign_in(r)]
+        """The project's sites that have layers and are not signed in."""
+        return [
+            record for record in read_site_records()
+            if self._needs_sign_in(record) and layers_of(record.root)
+        ]
 
     # -- while the project is read ----------------------------------------------
 
-    def _on_layer_loaded(self, index: int, count: int) -> None:
-        if index != 0:
-            return
+    def sign_in_before_layers(self) -> None:
+        """Called between reading a project's properties and its layers."""
+        # The layers are not built yet, so every remembered site counts.
         self.declined = []
-        for record in self.pending():
-            self._sign_in_now(record)
+        for record in read_site_records():
+            if self._needs_sign_in(record):
+                self._sign_in_now(record)
 
     def _sign_in_now(self, record: SiteRecord) -> None:
         """Sign in before the layers are built (blocking, like the layers)."""
@@ -142,7 +139,8 @@ class ProjectRestorer(QObject):
             return
         self._use(record, credentials, token)
 
-    def _on_project_read(self, *args) -> None:
+    def repair_signed_in(self) -> None:
+        """After a project is read: reopen the layers of signed-in sites."""
         for record in read_site_records():
             if not self._needs_sign_in(record):
                 self.repair(record)

@@ -261,3 +261,13 @@ def test_enabling_the_plugin_on_an_open_project_repairs_its_layers(
     finally:
         late.unload()
         QgsProject.instance().clear()
+
+
+def test_removing_a_sites_last_layer_forgets_the_site(plugin, server):
+    fill_dialog(plugin, server, password=PASSWORD)
+    press_add(plugin)
+    assert [r.root_url for r in read_site_records()] == [server.url]
+
+    QgsProject.instance().removeAllMapLayers()
+
+    assert read_site_records() == []
