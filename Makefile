@@ -23,12 +23,13 @@ export QT_QPA_PLATFORM ?= offscreen
 # Compiled Python files go to build/, not into the source tree.
 export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
-.PHONY: help system-packages venv test demo bench deploy zip clean
+.PHONY: help system-packages venv test test-matrix demo bench deploy zip clean
 
 help:
 	@echo "make test    install what is missing, then run every test offscreen"
 	@echo "make demo    sign in to a local ArcGIS Server stand-in and add its layer"
 	@echo "make bench   measure responsiveness, requests, start-up and per-request cost"
+	@echo "make test-matrix  the tests on QGIS 3.22, 3.40 and 3.44 (Debian roots)"
 	@echo "make deploy  copy the plugin into your QGIS profile (pb_tool)"
 	@echo "make zip     build secure_ags_plugin.zip for Install from ZIP (pb_tool)"
 
@@ -52,6 +53,9 @@ venv: system-packages $(VENV)/.ready
 
 test: venv
 	cd tests && ../$(PYTHON) -m pytest
+
+test-matrix: venv
+	$(SUDO) bash tests/matrix.sh
 
 demo: venv
 	@if [ -n "$$DISPLAY" ] && ! command -v qgis >/dev/null; then \

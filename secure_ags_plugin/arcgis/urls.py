@@ -133,11 +133,6 @@ class SiteRoot:
         return cls(scheme, (parts.hostname or "").lower(), port, path.rstrip("/"))
 
     @property
-    def origin_key(self) -> tuple[str, str, int]:
-        """What requests are grouped by before their paths are compared."""
-        return (self.scheme, self.host, self.port)
-
-    @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         if DEFAULT_PORTS.get(self.scheme) != self.port:

@@ -64,7 +64,7 @@ class SiteRegistry(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._sites: dict[SiteRoot, SecuredSite] = {}
-        self._by_origin: dict[tuple[str, str, int], tuple[SecuredSite, ...]] = {}
+        self._by_host: dict[str, tuple[SecuredSite, ...]] = {}
         self._preprocessor_id: str | None = None
 
     # -- installing and removing the hooks -------------------------------
@@ -89,7 +89,7 @@ class SiteRegistry(QObject):
             site.stop()
             site.deleteLater()
         self._sites = {}
-        self._by_origin = {}
+        self._by_host = {}
 
     # -- the sites ---------------------------------------------------------
 
@@ -153,26 +153,31 @@ class SiteRegistry(QObject):
             layer.triggerRepaint()
 
     def _rebuild_lookup(self) -> None:
-        by_origin: dict[tuple[str, str, int], list[SecuredSite]] = {}
+        by_host: dict[str, list[SecuredSite]] = {}
         for site in self._sites.values():
-            by_origin.setdefault(site.root.origin_key, []).append(site)
+            by_host.setdefault(site.root.host, []).append(site)
 
         # Longest site path first, so /arcgis2 is not taken for /arcgis.
-        self._by_origin = {
-            key: tuple(sorted(group, key=lambda s: len(s.root.path), reverse=True))
-            for key, group in by_origin.items()
+        self._by_host = {
+            host: tuple(sorted(group, key=lambda s: len(s.root.path), reverse=True))
+            for host, group in by_host.items()
         }
 
     def site_for_url(self, url: QUrl) -> SecuredSite | None:
-        """The site whose root ``url`` lies under, if any."""
-        candidates = self._by_origin.get(
-            (url.scheme(), url.host(), url.port(_DEFAULT_PORTS.get(url.scheme(), -1)))
-        )
+        """The site whose root ``url`` lies under, if any.
+
+        Looked up by host first: a request to any other server costs one
+        dictionary look-up.
+        """
+        candidates = self._by_host.get(url.host())
         if not candidates:
             return None
+        scheme = url.scheme()
+        port = url.port(_DEFAULT_PORTS.get(scheme, -1))
         path = url.path()
         for site in candidates:
-            if site.root.contains_path(path):
+            root = site.root
+            if root.port == port and root.scheme == scheme and root.contains_path(path):
                 return site
         return None
 
@@ -180,7 +185,7 @@ class SiteRegistry(QObject):
 
     def preprocess(self, request: QNetworkRequest) -> None:
         """Add the token and the Referer to a request for a signed-in site."""
-        if not self._by_origin:
+        if not self._by_host:
             return
         url = request.url()
         site = self.site_for_url(url)
