@@ -23,13 +23,14 @@ export QT_QPA_PLATFORM ?= offscreen
 # Compiled Python files go to build/, not into the source tree.
 export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
-.PHONY: help system-packages venv test test-matrix demo bench deploy zip clean
+.PHONY: help system-packages venv test test-matrix lint demo bench deploy zip clean
 
 help:
 	@echo "make test    install what is missing, then run every test offscreen"
 	@echo "make demo    sign in to a local ArcGIS Server stand-in and add its layer"
 	@echo "make bench   measure responsiveness, requests, start-up and per-request cost"
 	@echo "make test-matrix  the tests on QGIS 3.22, 3.40 and 3.44 (Debian roots)"
+	@echo "make lint    ruff, flake8-qgis (Qt6 readiness) and the Qt6 API check"
 	@echo "make deploy  copy the plugin into your QGIS profile (pb_tool)"
 	@echo "make zip     build secure_ags_plugin.zip for Install from ZIP (pb_tool)"
 
@@ -53,6 +54,13 @@ venv: system-packages $(VENV)/.ready
 
 test: venv
 	cd tests && ../$(PYTHON) -m pytest
+
+lint: venv
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r tests/requirements-lint.txt
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/flake8 .
+	$(PYTHON) tests/qt6_check.py secure_ags_plugin
 
 test-matrix: venv
 	$(SUDO) bash tests/matrix.sh

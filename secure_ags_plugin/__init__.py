@@ -1,7 +1,7 @@
 """Secure ArcGIS Server: token-secured ArcGIS MapServer layers in QGIS."""
 
 
-def classFactory(iface):  # noqa: N802 - the name QGIS looks for
+def classFactory(iface):
     """Called by QGIS to create the plugin; imports stay light until then."""
     from .plugin import SecureAgsPlugin
 

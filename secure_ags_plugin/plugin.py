@@ -48,7 +48,7 @@ class SecureAgsPlugin:
         self._loader = None
         self._undo: list[Callable[[], None]] = []
 
-    def initGui(self) -> None:  # noqa: N802 - QGIS's name
+    def initGui(self) -> None:
         handler = install_log_handler()
         self._undo.append(lambda: remove_log_handler(handler))
 
@@ -82,22 +82,31 @@ class SecureAgsPlugin:
         self.sites_action = None
         self._feedback = None
 
-    # -- what initGui adds -------------------------------------------------
+    # -- what initGui adds ------------------------------------------------------------
 
     def _add_action(self) -> None:
         main_window = self.iface.mainWindow()
-        action = QAction(QIcon(ICON_PATH), tr("Add Secured ArcGIS Service…"),
-                         main_window)
+        action = QAction(
+            QIcon(ICON_PATH), tr("Add Secured ArcGIS Service…"), main_window
+        )
         action.setObjectName(ACTION_NAME)
-        action.setToolTip(tr("Sign in to a token-secured ArcGIS Server and add "
-                             "one of its MapServer services"))
+        action.setToolTip(
+            tr(
+                "Sign in to a token-secured ArcGIS Server and add "
+                "one of its MapServer services"
+            )
+        )
         action.triggered.connect(self.show_dialog)
         self.action = action
 
         sites_action = QAction(tr("Secured Sites…"), main_window)
         sites_action.setObjectName(SITES_ACTION_NAME)
-        sites_action.setToolTip(tr("Sites you are signed in to: renew, sign out, "
-                                   "or sign in for the open project"))
+        sites_action.setToolTip(
+            tr(
+                "Sites you are signed in to: renew, sign out, "
+                "or sign in for the open project"
+            )
+        )
         sites_action.triggered.connect(self.show_sites)
         self.sites_action = sites_action
 
@@ -189,7 +198,7 @@ class SecureAgsPlugin:
             self._restorer().restore_open_project()
 
     @property
-    def feedback(self) -> "Feedback":
+    def feedback(self) -> Feedback:
         """Where outcomes are reported; built on first use to keep start-up light."""
         if self._feedback is None:
             from .gui.feedback import Feedback
@@ -197,7 +206,7 @@ class SecureAgsPlugin:
             self._feedback = Feedback(self.iface.messageBar())
         return self._feedback
 
-    # -- the dialog and the jobs -------------------------------------------
+    # -- the dialog and the jobs ------------------------------------------------------
 
     def show_dialog(self) -> None:
         if self.dialog is None:
@@ -219,7 +228,7 @@ class SecureAgsPlugin:
         self.dialog.raise_()
         self.dialog.activateWindow()
 
-    def add_service(self, form: "ServiceForm"):
+    def add_service(self, form: ServiceForm):
         """Add what is ticked in the tree, or else what the form's URL names.
 
         Returns the job, which has started and finishes in the background,
@@ -229,15 +238,16 @@ class SecureAgsPlugin:
         if choices:
             from .core.add_service import AddLayersJob
 
-            return self._start(AddLayersJob(self.registry, choices),
-                               tr("Adding the ticked services…"))
+            return self._start(
+                AddLayersJob(self.registry, choices), tr("Adding the ticked services…")
+            )
         return self._sign_in(form, list_only=False)
 
-    def list_services(self, form: "ServiceForm"):
+    def list_services(self, form: ServiceForm):
         """Sign in and fill the dialog's tree with the site's catalog."""
         return self._sign_in(form, list_only=True)
 
-    def _sign_in(self, form: "ServiceForm", *, list_only: bool):
+    def _sign_in(self, form: ServiceForm, *, list_only: bool):
         from .core.add_service import AddServiceJob
 
         job = AddServiceJob(self.registry, form, list_only=list_only)
@@ -268,9 +278,14 @@ class SecureAgsPlugin:
         self._remember_sites(layers)
         root = layer_site_root(layers[0]) if layers else None
         self.feedback.success(
-            tr("Secured layer added") if len(layers) == 1 else tr("Secured layers added"),
-            tr("{names} from {host} is on the map." if len(layers) == 1
-               else "{names} from {host} are on the map.").format(
+            tr("Secured layer added")
+            if len(layers) == 1
+            else tr("Secured layers added"),
+            tr(
+                "{names} from {host} is on the map."
+                if len(layers) == 1
+                else "{names} from {host} are on the map."
+            ).format(
                 names=", ".join(layer.name() for layer in layers),
                 host=root.host if root else "",
             ),
@@ -303,7 +318,7 @@ class SecureAgsPlugin:
             if site is not None:
                 remember_record(record_for_site(site))
 
-    # -- project sign-in and the secured sites window -----------------------------
+    # -- project sign-in and the secured sites window ---------------------------------
 
     def _ask_password(self, record):
         from .gui.prompt import ask_password
@@ -314,14 +329,18 @@ class SecureAgsPlugin:
         self.feedback.success(
             tr("Signed in"),
             tr("{host}: this project's secured layers can draw.").format(
-                host=record.root.host),
+                host=record.root.host
+            ),
         )
         self._refresh_sites()
 
     def _on_restore_failed(self, record, error) -> None:
         self.feedback.failure(
-            error, context=tr("Signing in to {host} for this project").format(
-                host=record.root.host))
+            error,
+            context=tr("Signing in to {host} for this project").format(
+                host=record.root.host
+            ),
+        )
 
     def show_sites(self) -> None:
         if self.sites_dialog is None:
@@ -333,7 +352,8 @@ class SecureAgsPlugin:
             dialog.sign_in_requested.connect(self._sign_in_site)
             self.registry.site_renewed.connect(self._refresh_sites)
             self._undo.append(
-                lambda: self.registry.site_renewed.disconnect(self._refresh_sites))
+                lambda: self.registry.site_renewed.disconnect(self._refresh_sites)
+            )
             self.sites_dialog = dialog
         self._refresh_sites()
         self.sites_dialog.show()
@@ -351,16 +371,36 @@ class SecureAgsPlugin:
         rows = []
         for site in self.registry.sites():
             expires = time.strftime("%H:%M:%S", time.localtime(site.token.expires_at))
-            state = (tr("sign-in needed") if site.needs_sign_in
-                     else tr("renewing") if site.renewing else tr("signed in"))
-            rows.append(SiteRow(site.root.url, site.credentials.username, expires,
-                                len(layers_of(site.root)), state, True))
+            state = (
+                tr("sign-in needed")
+                if site.needs_sign_in
+                else tr("renewing")
+                if site.renewing
+                else tr("signed in")
+            )
+            rows.append(
+                SiteRow(
+                    site.root.url,
+                    site.credentials.username,
+                    expires,
+                    len(layers_of(site.root)),
+                    state,
+                    True,
+                )
+            )
         signed_in = {SiteRoot.from_url(row.root_url) for row in rows}
         for record in read_site_records():
             if record.root not in signed_in:
-                rows.append(SiteRow(record.root_url, record.username, "—",
-                                    len(layers_of(record.root)), tr("not signed in"),
-                                    False))
+                rows.append(
+                    SiteRow(
+                        record.root_url,
+                        record.username,
+                        "—",
+                        len(layers_of(record.root)),
+                        tr("not signed in"),
+                        False,
+                    )
+                )
         return rows
 
     def _refresh_sites(self, *args) -> None:

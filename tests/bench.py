@@ -40,8 +40,10 @@ def main() -> None:
     app.initQgis()
 
     print("Secure ArcGIS Server benchmarks")
-    print(f"QGIS {__import__('qgis.core').core.Qgis.QGIS_VERSION}, Python "
-          f"{sys.version.split()[0]}, {os.cpu_count()} cores\n")
+    print(
+        f"QGIS {__import__('qgis.core').core.Qgis.QGIS_VERSION}, Python "
+        f"{sys.version.split()[0]}, {os.cpu_count()} cores\n"
+    )
 
     stall_while_signing_in()
     requests_to_draw()
@@ -50,7 +52,7 @@ def main() -> None:
     catalog_listing()
 
 
-# -- helpers -------------------------------------------------------------------
+# -- helpers -------------------------------------------------------------------------
 
 
 class StallMeter:
@@ -91,9 +93,8 @@ def run_events_until(condition, timeout: float = 60.0) -> None:
 
 
 def load_plugin():
-    from headless_iface import HeadlessInterface
-
     import secure_ags_plugin
+    from headless_iface import HeadlessInterface
 
     iface = HeadlessInterface()
     plugin = secure_ags_plugin.classFactory(iface)
@@ -129,21 +130,22 @@ def render(layer) -> None:
     run_events_until(lambda: done)
 
 
-# -- 1. responsiveness -----------------------------------------------------------
+# -- 1. responsiveness ---------------------------------------------------------------
 
 
 def stall_while_signing_in() -> None:
     from qgis.core import QgsProject, QgsRasterLayer
+
     from standin import StandIn
 
     with StandIn(delay_seconds=SLOW_SECONDS) as server:
-        iface, plugin = load_plugin()
+        _iface, plugin = load_plugin()
         stalls = []
         for _ in range(2):
             with StallMeter() as ours:
                 started = time.perf_counter()
                 job = plugin.add_service(form_for(server))
-                run_events_until(lambda: job.finished)
+                run_events_until(lambda job=job: job.finished)
                 elapsed = time.perf_counter() - started
             stalls.append(ours.longest)
             QgsProject.instance().removeAllMapLayers()
@@ -154,25 +156,34 @@ def stall_while_signing_in() -> None:
             layer = QgsRasterLayer(source, "basemap", "arcgismapserver")
         assert layer.isValid()
 
-    print(f"1. Main thread's longest stall, signing in to a server answering in "
-          f"{SLOW_SECONDS:.0f} s")
-    print(f"   plugin, first sign-in after start (its modules load then): "
-          f"{stalls[0] * 1000:8.1f} ms   target < 50 ms")
-    print(f"   plugin, a later sign-in ({elapsed:.1f} s from press to layer):      "
-          f"{stalls[1] * 1000:8.1f} ms   target < 50 ms")
-    print(f"   baseline, QGIS opening an ArcGIS layer on the main thread:   "
-          f"{baseline.longest * 1000:8.1f} ms\n")
+    print(
+        f"1. Main thread's longest stall, signing in to a server answering in "
+        f"{SLOW_SECONDS:.0f} s"
+    )
+    print(
+        f"   plugin, first sign-in after start (its modules load then): "
+        f"{stalls[0] * 1000:8.1f} ms   target < 50 ms"
+    )
+    print(
+        f"   plugin, a later sign-in ({elapsed:.1f} s from press to layer):      "
+        f"{stalls[1] * 1000:8.1f} ms   target < 50 ms"
+    )
+    print(
+        f"   baseline, QGIS opening an ArcGIS layer on the main thread:   "
+        f"{baseline.longest * 1000:8.1f} ms\n"
+    )
 
 
-# -- 2. requests -------------------------------------------------------------------
+# -- 2. requests ---------------------------------------------------------------------
 
 
 def requests_to_draw() -> None:
     from qgis.core import QgsProject
+
     from standin import StandIn
 
     with StandIn() as server:
-        iface, plugin = load_plugin()
+        _iface, plugin = load_plugin()
         job = plugin.add_service(form_for(server))
         run_events_until(lambda: job.finished)
         [layer] = QgsProject.instance().mapLayers().values()
@@ -224,26 +235,39 @@ def start_up_cost() -> None:
     import shutil
     import tempfile
 
-    base = {k: v for k, v in os.environ.items()
-            if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
     print(f"3. Start-up, median of {START_UP_RUNS} fresh processes")
     with tempfile.TemporaryDirectory() as scratch:
         fresh = Path(scratch) / "fresh"
-        shutil.copytree(TESTS.parent / "secure_ags_plugin", fresh / "secure_ags_plugin",
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            TESTS.parent / "secure_ags_plugin",
+            fresh / "secure_ags_plugin",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
         runs = (
             ("cold, no .pyc", fresh, dict(base, PYTHONDONTWRITEBYTECODE="1")),
-            ("warm, .pyc cached", TESTS.parent,
-             dict(base, PYTHONPYCACHEPREFIX=str(Path(scratch) / "pycache"))),
+            (
+                "warm, .pyc cached",
+                TESTS.parent,
+                dict(base, PYTHONPYCACHEPREFIX=str(Path(scratch) / "pycache")),
+            ),
         )
         for label, root, environment in runs:
             probe = _START_UP_PROBE.format(root=str(root), tests=str(TESTS))
             init_times, added_times = _start_up_runs(probe, environment)
-            print(f"   import + initGui adds ({label}): "
-                  f"{statistics.median(added_times) * 1000:6.1f} ms "
-                  f"(max {max(added_times) * 1000:.1f})   target < 30 ms")
-    print(f"   baseline, QGIS's initQgis in the same processes: "
-          f"{statistics.median(init_times) * 1000:6.1f} ms\n")
+            print(
+                f"   import + initGui adds ({label}): "
+                f"{statistics.median(added_times) * 1000:6.1f} ms "
+                f"(max {max(added_times) * 1000:.1f})   target < 30 ms"
+            )
+    print(
+        f"   baseline, QGIS's initQgis in the same processes: "
+        f"{statistics.median(init_times) * 1000:6.1f} ms\n"
+    )
 
 
 def _start_up_runs(probe: str, environment: dict) -> tuple[list, list]:
@@ -252,14 +276,17 @@ def _start_up_runs(probe: str, environment: dict) -> tuple[list, list]:
     for _ in range(START_UP_RUNS):
         output = subprocess.run(
             [sys.executable, "-c", probe],
-            capture_output=True, text=True, check=True, env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            env=environment,
         ).stdout.split()
         init_times.append(float(output[-2]))
         added_times.append(float(output[-1]))
     return init_times, added_times
 
 
-# -- 4. per request --------------------------------------------------------------------
+# -- 4. per request ------------------------------------------------------------------
 
 
 def preprocessor_cost() -> None:
@@ -283,9 +310,12 @@ def preprocessor_cost() -> None:
             best = min(best, (time.perf_counter() - started) / PREPROCESS_CALLS)
         return best * 1e6
 
-    secured = QNetworkRequest(QUrl(
-        "https://gis0.example.com/arcgis/rest/services/S/MapServer/export"
-        "?bbox=0,0,1,1&size=256,256&f=image"))
+    secured = QNetworkRequest(
+        QUrl(
+            "https://gis0.example.com/arcgis/rest/services/S/MapServer/export"
+            "?bbox=0,0,1,1&size=256,256&f=image"
+        )
+    )
     other = QNetworkRequest(QUrl("https://tile.example.org/1/2/3.png"))
 
     def noop(request) -> None:
@@ -301,30 +331,35 @@ def preprocessor_cost() -> None:
         now = time.time()
         for index in range(count):
             root = SiteRoot("https", f"gis{index}.example.com", 443, "/arcgis")
-            credentials = Credentials(root.url + "/tokens/generateToken", "u", "p",
-                                      "https://qgis.org")
+            credentials = Credentials(
+                root.url + "/tokens/generateToken", "u", "p", "https://qgis.org"
+            )
             token = Token("x" * 200, now, now + 3600, "https://qgis.org")
             registry.add(SecuredSite(root, credentials, token, token_in_header=True))
         registry.install()
         results[count] = (per_call(secured), per_call(other))
         registry.uninstall()
 
-    print(f"4. Request preprocessor, per request (best of 5 x {PREPROCESS_CALLS} calls "
-          "through QGIS's preprocessing)")
+    print(
+        f"4. Request preprocessor, per request (best of 5 x {PREPROCESS_CALLS} calls "
+        "through QGIS's preprocessing)"
+    )
     for count, (hit, miss) in results.items():
-        print(f"   {count:3d} site(s): secured request {hit:6.2f} µs, other host "
-              f"{miss:6.2f} µs   target < 20 µs")
+        print(
+            f"   {count:3d} site(s): secured request {hit:6.2f} µs, other host "
+            f"{miss:6.2f} µs   target < 20 µs"
+        )
     print(f"   baseline, a preprocessor that does nothing: {baseline:6.2f} µs\n")
 
 
-# -- 5. the catalog ------------------------------------------------------------------------
+# -- 5. the catalog ------------------------------------------------------------------
 
 
 def catalog_listing() -> None:
     from standin import StandIn, catalog_services
 
     with StandIn(services=catalog_services(20, 10)) as server:
-        iface, plugin = load_plugin()
+        _iface, plugin = load_plugin()
         plugin.show_dialog()
         dialog = plugin.dialog
         tree = dialog.serviceTree
@@ -343,7 +378,7 @@ def catalog_listing() -> None:
             started = time.perf_counter()
             folder.setExpanded(True)
             run_events_until(
-                lambda: folder.childCount() and folder.child(0).text(0) != "Loading…"
+                lambda f=folder: f.childCount() and f.child(0).text(0) != "Loading…"
             )
             folder_times.append(time.perf_counter() - started)
         services = sum(tree.topLevelItem(i).childCount() for i in range(20))
@@ -366,13 +401,19 @@ def catalog_listing() -> None:
         eager_requests = len(server.requests) - before
 
     print("5. Catalog of 200 services in 20 folders")
-    print(f"   'List Services' to a filled tree (sign-in included): "
-          f"{to_tree * 1000:7.1f} ms, {first_requests} requests")
-    print(f"   opening a folder: median {statistics.median(folder_times) * 1000:.1f} ms,"
-          f" 1 request each; all 20 opened: {services} services listed, "
-          f"{total_requests} requests in all")
-    print(f"   baseline, reading every folder before showing the tree: "
-          f"{eager * 1000:.1f} ms, {eager_requests} requests (sign-in not included)\n")
+    print(
+        f"   'List Services' to a filled tree (sign-in included): "
+        f"{to_tree * 1000:7.1f} ms, {first_requests} requests"
+    )
+    print(
+        f"   opening a folder: median {statistics.median(folder_times) * 1000:.1f} ms,"
+        f" 1 request each; all 20 opened: {services} services listed, "
+        f"{total_requests} requests in all"
+    )
+    print(
+        f"   baseline, reading every folder before showing the tree: "
+        f"{eager * 1000:.1f} ms, {eager_requests} requests (sign-in not included)\n"
+    )
 
 
 if __name__ == "__main__":

@@ -63,8 +63,9 @@ def standin():
 @pytest.fixture
 def plugin(qgis_iface, qgis_new_project):
     """The plugin, loaded as QGIS loads it, unloaded after the test."""
-    import secure_ags_plugin
     from qgis.core import QgsSettings
+
+    import secure_ags_plugin
 
     QgsSettings().remove("secure_ags_plugin")
     qgis_iface.messageBar().clear_messages()
@@ -134,8 +135,9 @@ def press_add(plugin, timeout: float = 20.0):
     """Press "Add Services" and wait until the plugin is done with it."""
     button = plugin.dialog.formSubmit
     button.click()
-    wait_until(button.isEnabled, timeout=timeout,
-               message="adding the service did not finish")
+    wait_until(
+        button.isEnabled, timeout=timeout, message="adding the service did not finish"
+    )
 
 
 def messages(iface, level_name: str) -> list[str]:

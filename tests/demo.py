@@ -46,16 +46,17 @@ def main() -> int:
 
 def run_headless(server: StandIn) -> int:
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="qgis-demo-"))
+    os.environ.setdefault(
+        "QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="qgis-demo-")
+    )
     from qgis.core import QgsApplication
     from qgis.PyQt.QtCore import QCoreApplication
 
     app = QgsApplication([], True)
     app.initQgis()
 
-    from headless_iface import HeadlessInterface
-
     import secure_ags_plugin
+    from headless_iface import HeadlessInterface
 
     iface = HeadlessInterface()
     plugin = secure_ags_plugin.classFactory(iface)
@@ -87,8 +88,11 @@ def run_headless(server: StandIn) -> int:
     picture = draw(layers[0], OUTPUT / "secured-map.png")
     exports = server.requests_to("/export")
     print(f"\nLayer '{layers[0].name()}' drawn to {picture}")
-    print(f"The stand-in served {len(exports)} map image(s), each with the token "
-          f"and Referer: {all(r.token_used and r.headers.get('referer') for r in exports)}")
+    signed = all(r.token_used and r.headers.get("referer") for r in exports)
+    print(
+        f"The stand-in served {len(exports)} map image(s), each with the token "
+        f"and Referer: {signed}"
+    )
 
     plugin.unload()
     QgsProject.instance().removeAllMapLayers()
@@ -132,7 +136,7 @@ def draw(layer, path: Path) -> Path:
     return path
 
 
-# -- with a display ----------------------------------------------------------------------
+# -- with a display ------------------------------------------------------------------
 
 _FILL_DIALOG = """
 from qgis.utils import plugins
@@ -167,8 +171,16 @@ def run_desktop(server: StandIn) -> int:
     print("Opening QGIS with the plugin in a throwaway profile; press 'Add Services'.")
     print("The stand-in stops when QGIS closes.")
     completed = subprocess.run(
-        ["qgis", "--profiles-path", str(profiles), "--profile", "demo",
-         "--nologo", "--code", str(script)],
+        [
+            "qgis",
+            "--profiles-path",
+            str(profiles),
+            "--profile",
+            "demo",
+            "--nologo",
+            "--code",
+            str(script),
+        ],
         check=False,
     )
     shutil.rmtree(profiles, ignore_errors=True)

@@ -26,8 +26,9 @@ class RecordingMessageBar(QgsMessageBar):
         super().__init__(parent)
         self.shown: list[tuple[str, str, str]] = []
 
-    def pushMessage(self, title, text="", *args, level=Qgis.MessageLevel.Info,  # noqa: N802
-                    duration=-1, **kwargs):
+    def pushMessage(
+        self, title, text="", *args, level=Qgis.MessageLevel.Info, duration=-1, **kwargs
+    ):
         self.shown.append((LEVEL_NAMES.get(level, str(level)), title, text))
         super().pushMessage(title, text, level, duration)
 
@@ -46,32 +47,32 @@ class HeadlessInterface:
         self._web_toolbar = QToolBar("Web Toolbar", self._window)
         self._window.addToolBar(self._web_toolbar)
 
-    def mainWindow(self):  # noqa: N802
+    def mainWindow(self):
         return self._window
 
-    def mapCanvas(self):  # noqa: N802
+    def mapCanvas(self):
         return self._canvas
 
-    def messageBar(self):  # noqa: N802
+    def messageBar(self):
         return self._bar
 
-    def webMenu(self):  # noqa: N802
+    def webMenu(self):
         return self._web_menu
 
-    def addPluginToWebMenu(self, name, action):  # noqa: N802
+    def addPluginToWebMenu(self, name, action):
         menu = self._plugin_menus.get(name)
         if menu is None:
             menu = self._web_menu.addMenu(name)
             self._plugin_menus[name] = menu
         menu.addAction(action)
 
-    def removePluginWebMenu(self, name, action):  # noqa: N802
+    def removePluginWebMenu(self, name, action):
         menu = self._plugin_menus.get(name)
         if menu is not None:
             menu.removeAction(action)
 
-    def addWebToolBarIcon(self, action):  # noqa: N802
+    def addWebToolBarIcon(self, action):
         self._web_toolbar.addAction(action)
 
-    def removeWebToolBarIcon(self, action):  # noqa: N802
+    def removeWebToolBarIcon(self, action):
         self._web_toolbar.removeAction(action)

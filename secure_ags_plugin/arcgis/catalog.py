@@ -83,14 +83,15 @@ def locate(text: str, *, field: str = "serviceUrl") -> Location:
             url=url,
         )
 
-    rest = parts[type_index + 1:]
+    rest = parts[type_index + 1 :]
     if rest and rest[0].isdigit():
-        return Location(LAYER, root, name.rpartition("/")[0], name, service_type,
-                        int(rest[0]))
+        return Location(
+            LAYER, root, name.rpartition("/")[0], name, service_type, int(rest[0])
+        )
     return Location(SERVICE, root, name.rpartition("/")[0], name, service_type)
 
 
-# -- the site's token service ------------------------------------------------------
+# -- the site's token service --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class SiteInfo:
     portal_url: str
 
 
-def read_site_info(http: "HttpClient", root: SiteRoot) -> SiteInfo:
+def read_site_info(http: HttpClient, root: SiteRoot) -> SiteInfo:
     """``rest/info?f=json``, readable without a token on every site."""
     return parse_site_info(http.post_form(f"{root.url}/rest/info", {"f": "json"}))
 
@@ -127,7 +128,7 @@ def parse_site_info(answer: dict[str, Any]) -> SiteInfo:
     )
 
 
-def discover_token_url(http: "HttpClient", root: SiteRoot) -> str:
+def discover_token_url(http: HttpClient, root: SiteRoot) -> str:
     """The site's generateToken URL, or why this site cannot be signed in to."""
     info = read_site_info(http, root)
 
@@ -148,7 +149,7 @@ def discover_token_url(http: "HttpClient", root: SiteRoot) -> str:
     return info.token_url
 
 
-# -- folders, services, layers ------------------------------------------------------
+# -- folders, services, layers -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ class LayerRef:
 
 
 def read_folder(
-    http: "HttpClient", root: SiteRoot, folder: str, token: "Token"
+    http: HttpClient, root: SiteRoot, folder: str, token: Token
 ) -> FolderListing:
     """List a folder with the token: secured services are listed only then."""
     url = f"{root.url}/rest/services" + (f"/{folder}" if folder else "")
@@ -203,7 +204,8 @@ def parse_folder(answer: dict[str, Any], folder: str, url: str = "") -> FolderLi
         raise NotAMapService("This URL is not a folder of services.", url=url)
 
     folders = tuple(
-        f"{folder}/{name}" if folder and not str(name).startswith(folder + "/")
+        f"{folder}/{name}"
+        if folder and not str(name).startswith(folder + "/")
         else str(name)
         for name in _list(answer.get("folders"))
         if isinstance(name, str) and name.strip()

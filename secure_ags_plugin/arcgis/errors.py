@@ -23,7 +23,7 @@ plugin's feedback module); these classes carry the facts.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class ArcGISError(Exception):

@@ -12,19 +12,20 @@ import json
 import logging
 import re
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
 from .errors import (
+    TOKEN_ERROR_CODES,
     ArcGISError,
     CertificateError,
     ConnectionFailed,
     RequestTimedOut,
     ResponseError,
     TokenRejected,
-    TOKEN_ERROR_CODES,
     server_error_for,
 )
 from .urls import redact
@@ -125,9 +126,7 @@ def transport_error(exc: requests.RequestException, url: str) -> ArcGISError:
         )
 
     if isinstance(exc, requests.exceptions.Timeout):
-        return RequestTimedOut(
-            "The server did not answer in time.", url=safe_url
-        )
+        return RequestTimedOut("The server did not answer in time.", url=safe_url)
 
     if isinstance(exc, requests.exceptions.ConnectionError):
         cause = _innermost(exc)

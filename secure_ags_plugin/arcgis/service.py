@@ -24,14 +24,16 @@ HEADER_TOKEN_MIN_VERSION = 10.6
 LARGEST_EPSG_CODE = 32767
 
 
-def read_service(http: "HttpClient", url: str, token: "Token") -> dict[str, Any]:
+def read_service(http: HttpClient, url: str, token: Token) -> dict[str, Any]:
     """A service's or layer's description (``f=json``), read with the token."""
     return http.post_form(
         url, {"f": "json", "token": token.value}, headers={"Referer": token.referer}
     )
 
 
-def check_service_answer(description: dict[str, Any], service_type: str, url: str) -> None:
+def check_service_answer(
+    description: dict[str, Any], service_type: str, url: str
+) -> None:
     """Refuse an answer that is not the kind of service the URL names."""
     if "services" in description or "folders" in description:
         raise NotAMapService(
@@ -47,7 +49,9 @@ def check_service_answer(description: dict[str, Any], service_type: str, url: st
         raise NotAMapService("This URL does not describe a FeatureServer.", url=url)
 
 
-def check_feature_layer_answer(description: dict[str, Any], name: str, url: str) -> None:
+def check_feature_layer_answer(
+    description: dict[str, Any], name: str, url: str
+) -> None:
     """Refuse a layer description that is not a layer with features."""
     if "fields" not in description and "geometryType" not in description:
         raise NotAMapService(f"'{name}' is not a layer with features.", url=url)

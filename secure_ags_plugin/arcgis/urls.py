@@ -54,9 +54,7 @@ def parse_http_url(text: str, *, field: str, label: str) -> str:
         raise InputError(f"{label} is not a valid URL.", field=field) from exc
 
     if parts.scheme.lower() not in DEFAULT_PORTS:
-        raise InputError(
-            f"{label} must start with https:// (or http://).", field=field
-        )
+        raise InputError(f"{label} must start with https:// (or http://).", field=field)
 
     if not parts.hostname:
         raise InputError(f"{label} has no server name.", field=field)
@@ -119,7 +117,7 @@ class SiteRoot:
     path: str
 
     @classmethod
-    def from_url(cls, url: str) -> "SiteRoot":
+    def from_url(cls, url: str) -> SiteRoot:
         """The site root of any URL inside a site (service, token, info)."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()

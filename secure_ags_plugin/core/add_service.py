@@ -56,13 +56,13 @@ from ..arcgis.token import Credentials, Token, generate_token
 from ..arcgis.urls import SiteRoot, parse_http_url, require_secure_transport
 from .compat import error_summary
 from .network import http_client, proxies_for
+from .project import store_credentials
 from .registry import (
     ARCGIS_RASTER_PROVIDER,
     ARCGIS_VECTOR_PROVIDER,
     SiteRegistry,
     layers_of,
 )
-from .project import store_credentials
 from .tasks import CallableTask, run_in_background
 
 LOG = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def read_form(form: ServiceForm) -> ServiceRequest:
     return ServiceRequest(credentials, location)
 
 
-# -- building layers ----------------------------------------------------------------
+# -- building layers -----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,9 @@ class LayerPlan:
     group: str = ""
 
 
-def plan_layers(choice: LayerChoice, description: dict[str, Any] | None) -> list[LayerPlan]:
+def plan_layers(
+    choice: LayerChoice, description: dict[str, Any] | None
+) -> list[LayerPlan]:
     """Turn a choice into the layers to build, using the service's description
     where it is needed (a whole FeatureServer, or to skip group layers)."""
     layers = {layer.layer_id: layer for layer in parse_layers(description or {})}
@@ -189,12 +191,19 @@ def plan_layers(choice: LayerChoice, description: dict[str, Any] | None) -> list
 
     if choice.service_type == "MapServer" and not choice.as_vector:
         if not choice.layer_ids:
-            return [LayerPlan(choice.title, ARCGIS_RASTER_PROVIDER,
-                              raster_source(choice.url, crs, choice.image_format))]
+            return [
+                LayerPlan(
+                    choice.title,
+                    ARCGIS_RASTER_PROVIDER,
+                    raster_source(choice.url, crs, choice.image_format),
+                )
+            ]
         group = choice.title if len(choice.layer_ids) > 1 else ""
         return [
             LayerPlan(
-                layers[layer_id].name if layer_id in layers else f"{choice.title} {layer_id}",
+                layers[layer_id].name
+                if layer_id in layers
+                else f"{choice.title} {layer_id}",
                 ARCGIS_RASTER_PROVIDER,
                 raster_source(choice.url, crs, choice.image_format, layer_id),
                 group,
@@ -206,7 +215,8 @@ def plan_layers(choice: LayerChoice, description: dict[str, Any] | None) -> list
         layer.layer_id for layer in layers.values() if not layer.is_group
     )
     layer_ids = tuple(
-        layer_id for layer_id in layer_ids
+        layer_id
+        for layer_id in layer_ids
         if not (layer_id in layers and layers[layer_id].is_group)
     )
     if not layer_ids:
@@ -216,7 +226,9 @@ def plan_layers(choice: LayerChoice, description: dict[str, Any] | None) -> list
     group = choice.title if len(layer_ids) > 1 else ""
     return [
         LayerPlan(
-            layers[layer_id].name if layer_id in layers else f"{choice.title} {layer_id}",
+            layers[layer_id].name
+            if layer_id in layers
+            else f"{choice.title} {layer_id}",
             ARCGIS_VECTOR_PROVIDER,
             vector_source(f"{choice.url}/{layer_id}", crs),
             group,
@@ -225,7 +237,9 @@ def plan_layers(choice: LayerChoice, description: dict[str, Any] | None) -> list
     ]
 
 
-def raster_source(url: str, crs: str, image_format: str, layer_id: int | None = None) -> str:
+def raster_source(
+    url: str, crs: str, image_format: str, layer_id: int | None = None
+) -> str:
     uri = QgsDataSourceUri()
     uri.setParam("url", url)
     if crs:
@@ -302,19 +316,19 @@ def add_to_project(built: list[tuple[LayerPlan, QgsMapLayer]]) -> list[QgsMapLay
         if not layer.isValid():
             LOG.warning("Skipped %s: %s", plan.name, layer_error_text(layer))
             continue
+        if project.addMapLayer(layer, not plan.group) is None:
+            LOG.warning("QGIS did not take %s into the project", plan.name)
+            continue
         if plan.group:
             group = groups.get(plan.group)
             if group is None:
                 group = groups[plan.group] = root.insertGroup(0, plan.group)
-            project.addMapLayer(layer, False)
             group.addLayer(layer)
-        else:
-            project.addMapLayer(layer)
         added.append(layer)
     return added
 
 
-# -- the jobs --------------------------------------------------------------------------
+# -- the jobs ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -367,9 +381,7 @@ class AddServiceJob(QObject):
 
         request = self._request
         proxies = proxies_for(request.root.url)
-        LOG.info(
-            "Signing in to %s as %s", request.root, request.credentials.username
-        )
+        LOG.info("Signing in to %s as %s", request.root, request.credentials.username)
         choice = self._choice_for(request.location)
         list_only = self._list_only or request.location.kind in (SITE, FOLDER)
 
@@ -383,7 +395,9 @@ class AddServiceJob(QObject):
             token = generate_token(http, credentials)
 
             if list_only:
-                listing = read_folder(http, request.root, request.location.folder, token)
+                listing = read_folder(
+                    http, request.root, request.location.folder, token
+                )
                 return SignedIn(credentials, token, listing.current_version, listing)
 
             description = read_service(http, choice.url, token)
@@ -415,7 +429,9 @@ class AddServiceJob(QObject):
             image_format=self._form.image_format,
         )
 
-    def _on_signed_in(self, result: SignedIn | None, error: BaseException | None) -> None:
+    def _on_signed_in(
+        self, result: SignedIn | None, error: BaseException | None
+    ) -> None:
         self._task = None
         if self.finished:
             return
@@ -435,7 +451,7 @@ class AddServiceJob(QObject):
                 result.credentials.username,
                 result.credentials.password,
                 label=f"Secure ArcGIS Server: {result.credentials.username} at "
-                      f"{request.root.host}",
+                f"{request.root.host}",
                 authcfg=site.authcfg,
             )
 
@@ -482,7 +498,9 @@ class AddLayersJob(QObject):
     failed = pyqtSignal(object)
 
     def __init__(
-        self, registry: SiteRegistry, choices: list[LayerChoice],
+        self,
+        registry: SiteRegistry,
+        choices: list[LayerChoice],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -492,11 +510,19 @@ class AddLayersJob(QObject):
         self.finished = False
 
     def start(self) -> None:
-        sites = {choice.root: self._registry.site(choice.root) for choice in self._choices}
-        missing = [root for root, site in sites.items() if site is None or site.token is None]
+        sites = {
+            choice.root: self._registry.site(choice.root) for choice in self._choices
+        }
+        missing = [
+            root for root, site in sites.items() if site is None or site.token is None
+        ]
         if missing:
-            self._fail(InputError("Sign in to the server again before adding services.",
-                                  field="formSubmit"))
+            self._fail(
+                InputError(
+                    "Sign in to the server again before adding services.",
+                    field="formSubmit",
+                )
+            )
             return
 
         choices = self._choices

@@ -10,8 +10,8 @@ from __future__ import annotations
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..arcgis.catalog import ServiceRef, parse_layers, read_folder
-from ..arcgis.service import read_service
 from ..arcgis.errors import InputError
+from ..arcgis.service import read_service
 from ..arcgis.urls import SiteRoot
 from .network import http_client, proxies_for
 from .registry import SiteRegistry

@@ -42,7 +42,7 @@ class QgisLogHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             text = hide_secrets(self.format(record))
-        except Exception:  # noqa: BLE001 - a log line must never raise
+        except Exception:
             text = f"{record.name}: unprintable log record"
 
         level = next(

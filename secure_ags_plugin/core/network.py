@@ -40,13 +40,14 @@ def proxies_for(url: str) -> dict[str, str]:
 
     credentials = ""
     if proxy.user():
-        credentials = f"{quote(proxy.user(), safe='')}:{quote(proxy.password(), safe='')}@"
+        credentials = (
+            f"{quote(proxy.user(), safe='')}:{quote(proxy.password(), safe='')}@"
+        )
     address = f"http://{credentials}{proxy.hostName()}:{proxy.port()}"
     return {"http": address, "https": address}
 
 
-
-def http_client(proxies: dict[str, str]) -> "HttpClient":
+def http_client(proxies: dict[str, str]) -> HttpClient:
     """An HttpClient with the given proxies, for use inside a background task.
 
     requests is imported here, on the task's thread, so that neither QGIS's

@@ -67,7 +67,9 @@ def read_site_records(project: QgsProject | None = None) -> list[SiteRecord]:
     return records
 
 
-def write_site_records(records: list[SiteRecord], project: QgsProject | None = None) -> None:
+def write_site_records(
+    records: list[SiteRecord], project: QgsProject | None = None
+) -> None:
     """Store ``records`` in the project (one per site root, last one wins)."""
     project = project or QgsProject.instance()
     by_root = {record.root: record for record in records}
@@ -88,7 +90,7 @@ def forget_sites_without_layers(layers_of, project: QgsProject | None = None) ->
 def remember_record(record: SiteRecord, project: QgsProject | None = None) -> None:
     """Add or replace one site's record in the project."""
     records = [r for r in read_site_records(project) if r.root != record.root]
-    write_site_records(records + [record], project)
+    write_site_records([*records, record], project)
 
 
 # -- the QGIS authentication database ------------------------------------------------

@@ -67,7 +67,7 @@ class SiteRegistry(QObject):
         self._by_host: dict[str, tuple[SecuredSite, ...]] = {}
         self._preprocessor_id: str | None = None
 
-    # -- installing and removing the hooks -------------------------------
+    # -- installing and removing the hooks --------------------------------------------
 
     def install(self) -> None:
         """Start adding tokens to requests and watching the answers."""
@@ -91,7 +91,7 @@ class SiteRegistry(QObject):
         self._sites = {}
         self._by_host = {}
 
-    # -- the sites ---------------------------------------------------------
+    # -- the sites --------------------------------------------------------------------
 
     def sites(self) -> list[SecuredSite]:
         return list(self._sites.values())
@@ -129,7 +129,9 @@ class SiteRegistry(QObject):
         token_in_header = server_version >= HEADER_TOKEN_MIN_VERSION
         site = self._sites.get(root)
         if site is None:
-            site = SecuredSite(root, credentials, token, token_in_header=token_in_header)
+            site = SecuredSite(
+                root, credentials, token, token_in_header=token_in_header
+            )
             self.add(site)
         else:
             site.token_in_header = token_in_header
@@ -181,7 +183,7 @@ class SiteRegistry(QObject):
                 return site
         return None
 
-    # -- the hooks -----------------------------------------------------------
+    # -- the hooks --------------------------------------------------------------------
 
     def preprocess(self, request: QNetworkRequest) -> None:
         """Add the token and the Referer to a request for a signed-in site."""

@@ -22,7 +22,6 @@ from qgis.core import (
     QgsDataProvider,
     QgsDataSourceUri,
     QgsNetworkAccessManager,
-    QgsProject,
 )
 from qgis.PyQt.QtCore import QObject, QUrl, pyqtSignal
 
@@ -112,11 +111,12 @@ class ProjectRestorer(QObject):
     def pending(self) -> list[SiteRecord]:
         """The project's sites that have layers and are not signed in."""
         return [
-            record for record in read_site_records()
+            record
+            for record in read_site_records()
             if self._needs_sign_in(record) and layers_of(record.root)
         ]
 
-    # -- while the project is read ----------------------------------------------
+    # -- while the project is read ----------------------------------------------------
 
     def sign_in_before_layers(self) -> None:
         """Called between reading a project's properties and its layers."""
@@ -133,7 +133,9 @@ class ProjectRestorer(QObject):
             self.declined.append(record)
             return
         try:
-            token = generate_token(http_client(proxies_for(record.token_url)), credentials)
+            token = generate_token(
+                http_client(proxies_for(record.token_url)), credentials
+            )
         except ArcGISError as exc:
             self.failed.emit(record, exc)
             return
@@ -145,7 +147,7 @@ class ProjectRestorer(QObject):
             if not self._needs_sign_in(record):
                 self.repair(record)
 
-    # -- later: the plugin enabled on an open project, or a sign-in from the menu -------
+    # -- later: the plugin enabled on an open project, or a sign-in from the menu -----
 
     def restore_open_project(self) -> None:
         """Sign in, in the background, to every site the open project needs."""
@@ -184,13 +186,18 @@ class ProjectRestorer(QObject):
         for layer in layers_of(record.root):
             if not layer.isValid() or layer.extent().isEmpty():
                 forget_cached_descriptions(layer)
-                LOG.info("Reopening %s now that %s is signed in", layer.name(),
-                         record.root)
-                layer.setDataSource(layer.source(), layer.name(), layer.providerType(),
-                                    QgsDataProvider.ProviderOptions())
+                LOG.info(
+                    "Reopening %s now that %s is signed in", layer.name(), record.root
+                )
+                layer.setDataSource(
+                    layer.source(),
+                    layer.name(),
+                    layer.providerType(),
+                    QgsDataProvider.ProviderOptions(),
+                )
             layer.triggerRepaint()
 
-    # -- shared ------------------------------------------------------------------------
+    # -- shared -----------------------------------------------------------------------
 
     def _needs_sign_in(self, record: SiteRecord) -> bool:
         site = self._registry.site(record.root)
@@ -203,20 +210,26 @@ class ProjectRestorer(QObject):
 
         answer = self._prompt(record)
         if answer is None:
-            LOG.info("Sign-in to %s cancelled; its layers stay unavailable", record.root)
+            LOG.info(
+                "Sign-in to %s cancelled; its layers stay unavailable", record.root
+            )
             return None
         password, remember = answer
         if remember:
-            authcfg = store_credentials(record.username, password,
-                                        label=auth_label(record, record.username),
-                                        authcfg=record.authcfg)
+            authcfg = store_credentials(
+                record.username,
+                password,
+                label=auth_label(record, record.username),
+                authcfg=record.authcfg,
+            )
             if authcfg and authcfg != record.authcfg:
                 remember_record(replace(record, authcfg=authcfg))
         return credentials_for(record, record.username, password)
 
     def _use(self, record: SiteRecord, credentials: Credentials, token: Token) -> None:
-        site = self._registry.use_token(record.root, credentials, token,
-                                        record.server_version)
+        site = self._registry.use_token(
+            record.root, credentials, token, record.server_version
+        )
         site.authcfg = remembered_authcfg(record)
         LOG.info("Signed in to %s for the project", record.root)
         self.signed_in.emit(record)

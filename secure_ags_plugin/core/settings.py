@@ -39,8 +39,9 @@ def load_fields() -> RememberedFields:
     settings = QgsSettings()
     defaults = RememberedFields()
     try:
-        expiration = int(settings.value(_key("expiration_minutes"),
-                                        defaults.expiration_minutes))
+        expiration = int(
+            settings.value(_key("expiration_minutes"), defaults.expiration_minutes)
+        )
     except (TypeError, ValueError):
         expiration = defaults.expiration_minutes
     return RememberedFields(
@@ -48,8 +49,10 @@ def load_fields() -> RememberedFields:
         token_url=str(settings.value(_key("token_url"), "") or ""),
         service_url=str(settings.value(_key("service_url"), "") or ""),
         referer=str(settings.value(_key("referer"), "") or "") or DEFAULT_REFERER,
-        allow_insecure_http=str(settings.value(_key("allow_insecure_http"), "false"))
-        .lower() in ("true", "1"),
+        allow_insecure_http=str(
+            settings.value(_key("allow_insecure_http"), "false")
+        ).lower()
+        in ("true", "1"),
         expiration_minutes=max(1, expiration),
         image_format=str(settings.value(_key("image_format"), defaults.image_format)),
     )

@@ -206,6 +206,7 @@ class SecuredSite(QObject):
 
         self.needs_sign_in = True
         self._timer.stop()
-        LOG.error("%s: renewal stopped until the user signs in again: %s",
-                  self.root, error)
+        LOG.error(
+            "%s: renewal stopped until the user signs in again: %s", self.root, error
+        )
         self.renewal_failed.emit(error, True)

@@ -17,7 +17,7 @@ LOG = logging.getLogger(__name__)
 
 # Tasks alive right now: QGIS holds only a C++ pointer, so Python must keep
 # the wrapper or it is collected while the task still runs.
-_RUNNING: set["CallableTask"] = set()
+_RUNNING: set[CallableTask] = set()
 
 
 class CallableTask(QgsTask):
@@ -38,7 +38,7 @@ class CallableTask(QgsTask):
     def run(self) -> bool:
         try:
             self.result = self._work()
-        except Exception as exc:  # noqa: BLE001 - handed to the main thread
+        except Exception as exc:
             self.error = exc
         return True
 

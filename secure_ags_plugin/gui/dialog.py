@@ -56,7 +56,7 @@ class SecuredServiceDialog(QDialog, FormBase):
         self.closeButton.clicked.connect(self.close)
         self._fill(load_fields())
 
-    # -- the form ---------------------------------------------------------------
+    # -- the form ---------------------------------------------------------------------
 
     def form(self) -> ServiceForm:
         """The fields as typed, nothing checked yet."""
@@ -97,7 +97,7 @@ class SecuredServiceDialog(QDialog, FormBase):
     def show_token_url(self, url: str) -> None:
         self.tokenUrl.setText(url)
 
-    # -- the catalog tree ---------------------------------------------------------
+    # -- the catalog tree -------------------------------------------------------------
 
     def checked_choices(self) -> list[LayerChoice]:
         """What is ticked: whole services, or the ticked layers of a service."""
@@ -148,7 +148,9 @@ class SecuredServiceDialog(QDialog, FormBase):
             self._add_placeholder(item, "")
         for service in listing.services:
             item = QTreeWidgetItem(parent, [service.title, service.service_type])
-            item.setData(0, ITEM_ROLE, (SERVICE_ITEM, service.name, service.service_type))
+            item.setData(
+                0, ITEM_ROLE, (SERVICE_ITEM, service.name, service.service_type)
+            )
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Unchecked)
             self._add_placeholder(item, "")
@@ -158,7 +160,9 @@ class SecuredServiceDialog(QDialog, FormBase):
                 tr("Signed in. Tick services or layers, then press Add Services.")
             )
 
-    def show_layers(self, root: SiteRoot, service: str, layers: tuple[LayerRef, ...]) -> None:
+    def show_layers(
+        self, root: SiteRoot, service: str, layers: tuple[LayerRef, ...]
+    ) -> None:
         """Show a service's layers under it, nested as the service nests them."""
         parent = self._find(SERVICE_ITEM, service) if root == self._root else None
         if parent is None:
@@ -170,10 +174,15 @@ class SecuredServiceDialog(QDialog, FormBase):
         items = {-1: parent}
         for layer in layers:
             container = items.get(layer.parent_id, parent)
-            kind = tr("Group") if layer.is_group else layer.geometry_type.replace(
-                "esriGeometry", "") or tr("Layer")
+            kind = (
+                tr("Group")
+                if layer.is_group
+                else layer.geometry_type.replace("esriGeometry", "") or tr("Layer")
+            )
             item = QTreeWidgetItem(container, [layer.name, kind])
-            item.setData(0, ITEM_ROLE, (LAYER_ITEM, service, service_type, layer.layer_id))
+            item.setData(
+                0, ITEM_ROLE, (LAYER_ITEM, service, service_type, layer.layer_id)
+            )
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, Qt.CheckState.Unchecked)
             items[layer.layer_id] = item

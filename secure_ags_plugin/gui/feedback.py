@@ -102,8 +102,9 @@ class Feedback:
 
     def success(self, title: str, text: str) -> None:
         LOG.info("%s: %s", title, text)
-        self._bar.pushMessage(title, text, level=Qgis.MessageLevel.Success,
-                              duration=SUCCESS_SECONDS)
+        self._bar.pushMessage(
+            title, text, level=Qgis.MessageLevel.Success, duration=SUCCESS_SECONDS
+        )
 
     def failure(self, error: BaseException, *, context: str = "") -> None:
         """Report a failure (Critical) in words; the log gets the cause too."""
@@ -115,8 +116,9 @@ class Feedback:
 
     def warning(self, title: str, text: str) -> None:
         LOG.warning("%s: %s", title, text)
-        self._bar.pushMessage(title, text, level=Qgis.MessageLevel.Warning,
-                              duration=WARNING_SECONDS)
+        self._bar.pushMessage(
+            title, text, level=Qgis.MessageLevel.Warning, duration=WARNING_SECONDS
+        )
 
     def _report(self, error: BaseException, level, duration: int, context: str) -> None:
         title, text = describe(error)
@@ -125,7 +127,9 @@ class Feedback:
 
         if isinstance(error, errors.ArcGISError):
             LOG.log(
-                logging.ERROR if level == Qgis.MessageLevel.Critical else logging.WARNING,
+                logging.ERROR
+                if level == Qgis.MessageLevel.Critical
+                else logging.WARNING,
                 "%s — %s [%s at %s]",
                 title,
                 text,

@@ -50,7 +50,9 @@ class SecuredSitesDialog(QDialog):
         self.siteTable = QTableWidget(0, len(self.COLUMNS))
         self.siteTable.setObjectName("siteTable")
         self.siteTable.setHorizontalHeaderLabels([tr(name) for name in self.COLUMNS])
-        self.siteTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.siteTable.setSelectionBehavior(
+            QAbstractItemView.SelectionBehavior.SelectRows
+        )
         self.siteTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.siteTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.siteTable.itemSelectionChanged.connect(self._update_buttons)
@@ -78,7 +80,13 @@ class SecuredSitesDialog(QDialog):
         self._rows = rows
         self.siteTable.setRowCount(len(rows))
         for index, row in enumerate(rows):
-            values = (row.root_url, row.username, row.expires, str(row.layers), row.state)
+            values = (
+                row.root_url,
+                row.username,
+                row.expires,
+                str(row.layers),
+                row.state,
+            )
             for column, value in enumerate(values):
                 self.siteTable.setItem(index, column, QTableWidgetItem(value))
             if row.root_url == selected:

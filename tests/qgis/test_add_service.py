@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from qgis.core import QgsRasterLayer
+from qgis.PyQt.QtWidgets import QAction, QDialog, QLineEdit
+
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -11,9 +14,6 @@ from conftest import (
     render,
     wait_until,
 )
-from qgis.core import QgsRasterLayer
-from qgis.PyQt.QtWidgets import QAction, QDialog, QLineEdit
-
 from secure_ags_plugin.core.add_service import ServiceForm
 
 WILDFIRE_ORANGE = (230, 110, 20)
@@ -121,7 +121,7 @@ def test_token_and_referer_reach_no_other_server(plugin, standin):
             for server in (other, other_port)
         ]
 
-        image = render([secured] + basemaps)
+        image = render([secured, *basemaps])
 
         assert all(layer.isValid() for layer in basemaps)
         assert centre_colour(image) == WILDFIRE_ORANGE
@@ -165,8 +165,9 @@ def test_old_server_gets_the_token_in_the_query_string(plugin):
 
 
 def test_sublayer_url_adds_that_sublayer(plugin, standin):
-    fill_dialog(plugin, standin,
-                serviceUrl=standin.service_url("Wildfire_secure_ac") + "/2")
+    fill_dialog(
+        plugin, standin, serviceUrl=standin.service_url("Wildfire_secure_ac") + "/2"
+    )
 
     press_add(plugin)
 

@@ -4,6 +4,9 @@ services at once, sublayers, cached services and feature layers."""
 from __future__ import annotations
 
 import pytest
+from qgis.core import QgsProject, QgsVectorLayer
+from qgis.PyQt.QtCore import Qt
+
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -13,9 +16,7 @@ from conftest import (
     render,
     wait_until,
 )
-from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
-from qgis.PyQt.QtCore import Qt
-from standin import StandIn, catalog_services
+from standin import StandIn
 
 WILDFIRE_ORANGE = (230, 110, 20)
 TILES_BLUE = (40, 120, 220)
@@ -44,8 +45,10 @@ def child_texts(item) -> list[str]:
 
 def open_item(dialog, item) -> None:
     item.setExpanded(True)
-    wait_until(lambda: "Loading…" not in child_texts(item),
-               message=f"{item.text(0)} did not load")
+    wait_until(
+        lambda: "Loading…" not in child_texts(item),
+        message=f"{item.text(0)} did not load",
+    )
 
 
 def layer_named(name: str):
@@ -53,7 +56,7 @@ def layer_named(name: str):
     return layer
 
 
-# -- discovery ---------------------------------------------------------------------
+# -- discovery -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("security", ["token", "old-string"])
@@ -102,8 +105,11 @@ def test_site_root_fills_the_tree_with_secured_services(plugin, standin):
     press_list(plugin)
 
     top = child_texts(dialog.serviceTree.invisibleRootItem())
-    assert {"Secure", "Public", "Wildfire_secure_ac", "Restricted"} <= set(top) or \
-        {"Secure", "Public", "Wildfire_secure_ac"} <= set(top)
+    assert {"Secure", "Public", "Wildfire_secure_ac", "Restricted"} <= set(top) or {
+        "Secure",
+        "Public",
+        "Wildfire_secure_ac",
+    } <= set(top)
     catalog = standin.requests_to("/rest/services")[0]
     assert catalog.token_used == standin.issued_tokens()[-1]["token"]
     assert "Tick services" in dialog.statusLabel.text()
@@ -154,8 +160,10 @@ def test_ticked_sublayers_become_a_group_of_layers(plugin, standin):
     service = tree_item(dialog, "Wildfire_secure_ac")
     open_item(dialog, service)
     assert child_texts(service) == [
-        "Wildfire Response Points", "Wildfire Response Lines",
-        "Wildfire Response Polygons"]
+        "Wildfire Response Points",
+        "Wildfire Response Lines",
+        "Wildfire Response Polygons",
+    ]
     service.child(0).setCheckState(0, Qt.CheckState.Checked)
     service.child(2).setCheckState(0, Qt.CheckState.Checked)
 
@@ -179,7 +187,7 @@ def test_jpg_image_format_is_asked_for(plugin, standin):
     assert standin.requests_to("/export")[-1].query["format"] == "jpg"
 
 
-# -- feature layers ------------------------------------------------------------------------
+# -- feature layers ------------------------------------------------------------------
 
 
 def test_feature_layer_is_added_as_vector_with_token_on_every_query(plugin, standin):
@@ -202,8 +210,8 @@ def test_feature_layer_is_added_as_vector_with_token_on_every_query(plugin, stan
 
 
 def test_attribute_table_opens_on_a_secured_feature_layer(plugin, standin):
-    from qgis.gui import QgsAttributeTableModel
     from qgis.core import QgsVectorLayerCache
+    from qgis.gui import QgsAttributeTableModel
 
     url = standin.service_url("Wildfire_secure_ac", "FeatureServer") + "/2"
     fill_dialog(plugin, standin, serviceUrl=url)
@@ -219,8 +227,11 @@ def test_attribute_table_opens_on_a_secured_feature_layer(plugin, standin):
 
 
 def test_whole_feature_server_becomes_a_group(plugin, standin):
-    fill_dialog(plugin, standin,
-                serviceUrl=standin.service_url("Wildfire_secure_ac", "FeatureServer"))
+    fill_dialog(
+        plugin,
+        standin,
+        serviceUrl=standin.service_url("Wildfire_secure_ac", "FeatureServer"),
+    )
 
     press_add(plugin)
 
@@ -230,8 +241,9 @@ def test_whole_feature_server_becomes_a_group(plugin, standin):
 
 
 def test_map_server_sublayer_can_be_added_as_features(plugin, standin):
-    dialog = fill_dialog(plugin, standin,
-                         serviceUrl=standin.service_url("Wildfire_secure_ac") + "/1")
+    dialog = fill_dialog(
+        plugin, standin, serviceUrl=standin.service_url("Wildfire_secure_ac") + "/1"
+    )
     dialog.sublayersAsVector.setChecked(True)
 
     press_add(plugin)
@@ -241,7 +253,9 @@ def test_map_server_sublayer_can_be_added_as_features(plugin, standin):
     assert layer.featureCount() == 3
 
 
-def test_wrong_feature_layer_id_is_refused_without_crashing(plugin, standin, qgis_iface):
+def test_wrong_feature_layer_id_is_refused_without_crashing(
+    plugin, standin, qgis_iface
+):
     url = standin.service_url("Wildfire_secure_ac", "FeatureServer") + "/9"
     fill_dialog(plugin, standin, serviceUrl=url)
 
@@ -251,7 +265,7 @@ def test_wrong_feature_layer_id_is_refused_without_crashing(plugin, standin, qgi
     assert messages(qgis_iface, "Critical")
 
 
-# -- identify and legend --------------------------------------------------------------------
+# -- identify and legend -------------------------------------------------------------
 
 
 def test_identify_and_legend_work_on_a_secured_map_layer(plugin, standin):
@@ -264,12 +278,18 @@ def test_identify_and_legend_work_on_a_secured_map_layer(plugin, standin):
 
     on_a_point = QgsPointXY(-10000000, 4000000)
     result = layer.dataProvider().identify(
-        on_a_point, QgsRaster.IdentifyFormat.IdentifyFormatText, layer.extent(),
-        400, 300)
+        on_a_point,
+        QgsRaster.IdentifyFormat.IdentifyFormatText,
+        layer.extent(),
+        400,
+        300,
+    )
     legend = layer.dataProvider().getLegendGraphicFetcher(None)
     legend.start()
-    wait_until(lambda: any(r.status == 200 for r in standin.requests_to("/legend")),
-               message="the legend was not fetched")
+    wait_until(
+        lambda: any(r.status == 200 for r in standin.requests_to("/legend")),
+        message="the legend was not fetched",
+    )
 
     texts = list(result.results().values())
     assert texts and "NAME = " in texts[0]

@@ -6,6 +6,7 @@ No layer is added, nothing typed is lost, and nothing secret is shown.
 from __future__ import annotations
 
 import pytest
+
 from conftest import fill_dialog, messages, press_add, project_layers
 from standin import StandIn
 
@@ -125,7 +126,9 @@ def test_unsupported_service_type_is_named(plugin, standin, qgis_iface):
 
 
 def test_url_of_a_web_page_is_told_apart(plugin, standin, qgis_iface):
-    fill_dialog(plugin, standin, tokenUrl="", serviceUrl=standin.origin + "/portal/home")
+    fill_dialog(
+        plugin, standin, tokenUrl="", serviceUrl=standin.origin + "/portal/home"
+    )
 
     press_add(plugin)
 
@@ -141,10 +144,16 @@ def test_url_of_a_web_page_is_told_apart(plugin, standin, qgis_iface):
         ({"username": "  "}, "Enter your user name.", "username"),
         ({"password": ""}, "Enter your password.", "password"),
         ({"serviceUrl": ""}, "The server or service URL is empty.", "serviceUrl"),
-        ({"tokenUrl": "gis.example.com/arcgis/tokens"}, "must start with https://",
-         "tokenUrl"),
-        ({"serviceUrl": "https://gis.example.com/arcgis/tokens/generateToken"},
-         "token service URL", "serviceUrl"),
+        (
+            {"tokenUrl": "gis.example.com/arcgis/tokens"},
+            "must start with https://",
+            "tokenUrl",
+        ),
+        (
+            {"serviceUrl": "https://gis.example.com/arcgis/tokens/generateToken"},
+            "token service URL",
+            "serviceUrl",
+        ),
         ({"referer": ""}, "Enter a referer", "referer"),
     ],
 )

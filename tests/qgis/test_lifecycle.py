@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from qgis.core import QgsApplication, QgsProject, QgsSettings
+from qgis.PyQt.QtWidgets import QAction
+
+import secure_ags_plugin
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -15,12 +19,8 @@ from conftest import (
     render,
     wait_until,
 )
-from qgis.core import QgsApplication, QgsProject, QgsSettings
-from qgis.PyQt.QtWidgets import QAction
-from standin import StandIn
-
-import secure_ags_plugin
 from secure_ags_plugin.core.log import QgisLogHandler
+from standin import StandIn
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
@@ -78,8 +78,9 @@ def test_unload_during_sign_in_adds_and_reports_nothing(qgis_iface, qgis_new_pro
         pump(1.5)
 
     assert project_layers() == []
-    assert all(not messages(qgis_iface, level)
-               for level in ("Success", "Critical", "Warning"))
+    assert all(
+        not messages(qgis_iface, level) for level in ("Success", "Critical", "Warning")
+    )
 
 
 def test_plugin_loads_again_after_unload(qgis_iface, qgis_new_project, standin):
@@ -98,9 +99,7 @@ def test_plugin_loads_again_after_unload(qgis_iface, qgis_new_project, standin):
     QgsProject.instance().removeAllMapLayers()
 
 
-def test_no_password_or_token_in_project_settings_or_log(
-    plugin, tmp_path: Path
-):
+def test_no_password_or_token_in_project_settings_or_log(plugin, tmp_path: Path):
     logged: list[str] = []
 
     def keep(message, tag, level):

@@ -6,6 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsNetworkAccessManager,
+    QgsProject,
+    QgsRectangle,
+)
+from qgis.PyQt.QtCore import QTimer
+from qgis.PyQt.QtWidgets import QApplication
+
+import secure_ags_plugin
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -16,18 +26,8 @@ from conftest import (
     render,
     wait_until,
 )
-from qgis.core import (
-    QgsApplication,
-    QgsNetworkAccessManager,
-    QgsProject,
-    QgsRectangle,
-)
-from qgis.PyQt.QtCore import QTimer
-from qgis.PyQt.QtWidgets import QApplication
-from standin import StandIn
-
-import secure_ags_plugin
 from secure_ags_plugin.core.project import read_site_records
+from standin import StandIn
 
 PASSWORD = "Tr0ub4dor-and-3"
 # The stand-in's services cover this (Web Mercator).
@@ -145,8 +145,10 @@ def test_remembered_credentials_reopen_the_project_without_asking(
 
     assert answerer.usernames == []
     assert len(server.requests_to("generateToken")) == 2
-    assert server.requests_to("/export")[-1].token_used == \
-        server.issued_tokens()[-1]["token"]
+    assert (
+        server.requests_to("/export")[-1].token_used
+        == server.issued_tokens()[-1]["token"]
+    )
 
 
 def test_reopening_asks_once_for_the_password(plugin, server, qgis_iface, tmp_path):
@@ -193,8 +195,10 @@ def test_cancelled_prompt_keeps_the_layers_and_a_later_sign_in_repairs_them(
         window = fresh.sites_dialog
         window.select_site(server.url)
         window.signInButton.click()
-        wait_until(lambda: layer.isValid() and not layer.extent().isEmpty(),
-                   message="the layer was not repaired")
+        wait_until(
+            lambda: layer.isValid() and not layer.extent().isEmpty(),
+            message="the layer was not repaired",
+        )
         assert centre_colour(render(layer, FULL_EXTENT)) == WILDFIRE_ORANGE
     finally:
         answerer.stop()
@@ -234,8 +238,12 @@ def test_renew_now_fetches_a_new_token(plugin, server):
     window.renewButton.click()
 
     wait_until(lambda: len(server.requests_to("generateToken")) == 2)
-    wait_until(lambda: plugin.registry.sites()[0].token.value ==
-               server.issued_tokens()[-1]["token"])
+    wait_until(
+        lambda: (
+            plugin.registry.sites()[0].token.value
+            == server.issued_tokens()[-1]["token"]
+        )
+    )
 
 
 def test_enabling_the_plugin_on_an_open_project_repairs_its_layers(
@@ -254,8 +262,10 @@ def test_enabling_the_plugin_on_an_open_project_repairs_its_layers(
     late.initGui()
     try:
         wait_until(lambda: late.registry.sites(), message="no sign-in")
-        wait_until(lambda: layer.isValid() and not layer.extent().isEmpty(),
-                   message="the layer was not repaired")
+        wait_until(
+            lambda: layer.isValid() and not layer.extent().isEmpty(),
+            message="the layer was not repaired",
+        )
         assert centre_colour(render(layer, FULL_EXTENT)) == WILDFIRE_ORANGE
         assert any("Signed in:" in m for m in messages(qgis_iface, "Success"))
     finally:

@@ -6,6 +6,7 @@ import time
 
 import pytest
 from qgis.core import QgsProject
+
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -37,8 +38,11 @@ def test_short_lived_token_is_renewed_before_it_lapses(plugin, standin):
     layer = sign_in(plugin, standin)
     first = standin.issued_tokens()[0]
 
-    wait_until(lambda: len(token_requests(standin)) == 2, timeout=6,
-               message="the token was not renewed")
+    wait_until(
+        lambda: len(token_requests(standin)) == 2,
+        timeout=6,
+        message="the token was not renewed",
+    )
 
     assert time.time() < first["expires_ms"] / 1000, "renewed only after expiry"
     pump(first["expires_ms"] / 1000 - time.time() + 0.5)
@@ -64,12 +68,21 @@ def test_revoked_token_is_replaced_once_and_the_map_draws_again(
     broken = render([tiled, dynamic])
 
     assert centre_colour(broken) not in (WILDFIRE_ORANGE, TILES_BLUE)
-    rejected = [r for r in standin.requests if r.status == 498 or
-                (r.status == 200 and "json" in r.content_type and
-                 ("/tile/" in r.path or r.path.endswith("/export")))]
+    rejected = [
+        r
+        for r in standin.requests
+        if r.status == 498
+        or (
+            r.status == 200
+            and "json" in r.content_type
+            and ("/tile/" in r.path or r.path.endswith("/export"))
+        )
+    ]
     assert len(rejected) >= 2, "several requests should fail together"
-    wait_until(lambda: len(token_requests(standin)) == 3,
-               message="the revoked token was not replaced")
+    wait_until(
+        lambda: len(token_requests(standin)) == 3,
+        message="the revoked token was not replaced",
+    )
     wait_until(lambda: {"dynamic", "tiled"} <= set(repaints))
     assert centre_colour(render(dynamic)) == WILDFIRE_ORANGE
     assert centre_colour(render(tiled)) == TILES_BLUE
@@ -86,8 +99,11 @@ def test_changed_password_is_reported_once_and_renewal_stops(
     layer = sign_in(plugin, standin)
     standin.users["user1"] = "changed-by-the-administrator"
 
-    wait_until(lambda: messages(qgis_iface, "Critical"), timeout=5,
-               message="the failed renewal was not reported")
+    wait_until(
+        lambda: messages(qgis_iface, "Critical"),
+        timeout=5,
+        message="the failed renewal was not reported",
+    )
     pump(2.5)
     render(layer)
     pump(0.5)

@@ -217,14 +217,12 @@ def _ring(*vertices: tuple[float, float]) -> dict[str, Any]:
     clockwise rings as outer rings and anticlockwise ones as holes.
     """
     ring = [[x, y] for x, y in vertices]
-    return {"rings": [ring + [list(ring[0])]]}
+    return {"rings": [[*ring, list(ring[0])]]}
 
 
 SAMPLE_FEATURES: dict[str, tuple[Feature, ...]] = {
     "esriGeometryPoint": (
-        _feature(
-            1, "Incident Command Post", "Active", 2.5, _point(-10000000, 4000000)
-        ),
+        _feature(1, "Incident Command Post", "Active", 2.5, _point(-10000000, 4000000)),
         _feature(2, "Helibase Alpha", "Active", 6.0, _point(-13100000, 4600000)),
         _feature(
             3, "Water Tender Fill Site", "Standby", 0.5, _point(-12500000, 5300000)
@@ -573,9 +571,7 @@ def _clause_test(clause: str) -> Callable[[Feature], bool] | None:
     membership = _MEMBERSHIP.match(clause)
     if membership is not None:
         name = _field_name(membership.group(1))
-        values = {
-            _literal(part, name) for part in _split_literals(membership.group(2))
-        }
+        values = {_literal(part, name) for part in _split_literals(membership.group(2))}
         return lambda feature: feature.attributes.get(name) in values
 
     comparison = _COMPARISON.match(clause)

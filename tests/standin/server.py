@@ -17,6 +17,7 @@ tool to make a throwaway self-signed certificate.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import html
 import json
@@ -52,8 +53,8 @@ from .features import (
     map_geometry,
     run_query,
     same_point,
-    to_wgs84,
     to_web_mercator,
+    to_wgs84,
 )
 from .png import bordered_png
 
@@ -104,8 +105,7 @@ TOKEN_REQUIRED = (499, "Token Required")
 INVALID_TOKEN = (498, "Invalid Token")
 FORBIDDEN = (
     403,
-    "You do not have permissions to access this resource or perform this "
-    "operation.",
+    "You do not have permissions to access this resource or perform this operation.",
 )
 INVALID_PARAMETERS = (400, "Invalid or missing input parameters.")
 NOT_FOUND_MESSAGE = "Requested resource not found."
@@ -208,8 +208,7 @@ def catalog_services(
         for slot in range(per_folder):
             number = (folder - 1) * per_folder + slot + 1
             name = (
-                f"Folder{folder:0{folder_digits}d}/"
-                f"Service{number:0{service_digits}d}"
+                f"Folder{folder:0{folder_digits}d}/Service{number:0{service_digits}d}"
             )
             colour = CATALOG_COLOURS[(number - 1) % len(CATALOG_COLOURS)]
             services.append(
@@ -366,10 +365,8 @@ class StandIn:
             connections = list(self._connections)
             self._connections.clear()
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except (OSError, ValueError):
-                pass
 
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -1260,7 +1257,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         try:
             reply = standin._route(request)
-        except Exception as error:  # noqa: BLE001 - answer instead of hanging
+        except Exception as error:
             traceback.print_exc(file=sys.stderr)
             reply = standin._error(500, "Internal stand-in error", [repr(error)])
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from secure_ags_plugin.arcgis import errors
-from secure_ags_plugin.arcgis.http import HttpClient, parse_json_answer
 from secure_ags_plugin.arcgis.catalog import (
     FOLDER,
     LAYER,
@@ -21,6 +20,7 @@ from secure_ags_plugin.arcgis.catalog import (
     parse_layers,
     parse_site_info,
 )
+from secure_ags_plugin.arcgis.http import HttpClient, parse_json_answer
 from secure_ags_plugin.arcgis.service import (
     check_service_answer,
     crs_from_reference,
@@ -59,7 +59,8 @@ def test_protocol_package_imports_no_qgis_and_no_qt():
     code = (
         "import sys; import secure_ags_plugin.arcgis.token, "
         "secure_ags_plugin.arcgis.service, secure_ags_plugin.arcgis.http; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('qgis', 'PyQt5', 'PyQt6')]; "
+        "bad = [m for m in sys.modules "
+        "if m.split('.')[0] in ('qgis', 'PyQt5', 'PyQt6')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run(
@@ -68,7 +69,7 @@ def test_protocol_package_imports_no_qgis_and_no_qt():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# -- tokens ------------------------------------------------------------------
+# -- tokens --------------------------------------------------------------------------
 
 
 def test_token_is_posted_with_credentials_in_the_body_not_the_url(standin):
@@ -92,7 +93,9 @@ def test_token_is_posted_with_credentials_in_the_body_not_the_url(standin):
 def test_server_granting_less_than_asked_wins(standin):
     standin.max_expiration_minutes = 10
 
-    token = generate_token(HttpClient(), credentials_for(standin, expiration_minutes=600))
+    token = generate_token(
+        HttpClient(), credentials_for(standin, expiration_minutes=600)
+    )
 
     assert 9 * 60 < token.lifetime <= 10 * 60
 
@@ -150,16 +153,20 @@ def test_slow_server_times_out(standin):
 def test_self_signed_certificate_is_refused():
     from standin import StandIn
 
-    with StandIn(tls=True) as server:
-        with pytest.raises(errors.CertificateError, match="not trusted"):
-            generate_token(HttpClient(), credentials_for(server))
+    with (
+        StandIn(tls=True) as server,
+        pytest.raises(errors.CertificateError, match="not trusted"),
+    ):
+        generate_token(HttpClient(), credentials_for(server))
 
 
 def test_self_signed_certificate_works_once_trusted():
     from standin import StandIn
 
     with StandIn(tls=True) as server:
-        token = generate_token(HttpClient(verify=server.cert_path), credentials_for(server))
+        token = generate_token(
+            HttpClient(verify=server.cert_path), credentials_for(server)
+        )
 
     assert token.value
 
@@ -199,7 +206,7 @@ def test_answer_without_token_is_an_error():
         token_from_answer({"expires": 1}, requested_minutes=1, referer="r", issued_at=0)
 
 
-# -- reading answers -----------------------------------------------------------
+# -- reading answers -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -225,8 +232,12 @@ def test_error_details_in_every_shape_are_kept(details, expected):
 
 @pytest.mark.parametrize(
     "code, error_class",
-    [(498, errors.TokenRejected), (499, errors.TokenRejected),
-     (403, errors.AccessDenied), (404, errors.NotFound)],
+    [
+        (498, errors.TokenRejected),
+        (499, errors.TokenRejected),
+        (403, errors.AccessDenied),
+        (404, errors.NotFound),
+    ],
 )
 def test_error_codes_map_to_their_exceptions(code, error_class):
     body = json.dumps({"error": {"code": code, "message": "m", "details": []}})
@@ -250,7 +261,7 @@ def test_json_array_is_not_an_arcgis_answer():
         parse_json_answer(200, b"[1, 2]", "https://h/x")
 
 
-# -- services ----------------------------------------------------------------------
+# -- services ------------------------------------------------------------------------
 
 
 def test_map_service_is_read_with_the_token(standin):
@@ -279,13 +290,18 @@ def test_missing_service_is_not_found(standin):
 
 def test_feature_server_answer_is_not_a_map_server():
     with pytest.raises(errors.NotAMapService, match="does not describe a MapServer"):
-        check_service_answer({"layers": [], "spatialReference": {"wkid": 4326}},
-                             "MapServer", "https://h/x")
+        check_service_answer(
+            {"layers": [], "spatialReference": {"wkid": 4326}},
+            "MapServer",
+            "https://h/x",
+        )
 
 
 def test_catalog_answer_is_not_a_service():
     with pytest.raises(errors.NotAMapService, match="folder of services"):
-        check_service_answer({"folders": [], "services": []}, "MapServer", "https://h/x")
+        check_service_answer(
+            {"folders": [], "services": []}, "MapServer", "https://h/x"
+        )
 
 
 # -- where a URL points --------------------------------------------------------------
@@ -307,15 +323,46 @@ def test_site_root_is_the_part_before_rest():
         ("https://h/arcgis/rest/services?f=pjson", SITE, "", "", "", None),
         ("https://h/arcgis/rest/info", SITE, "", "", "", None),
         ("https://h/arcgis/rest/services/Secure", FOLDER, "Secure", "", "", None),
-        ("https://h/arcgis/rest/services/S/MapServer", SERVICE, "", "S", "MapServer", None),
-        (" https://h/arcgis/rest/services/F/S/MapServer/ ", SERVICE, "F", "F/S",
-         "MapServer", None),
-        ("https://h/arcgis/rest/services/F/S/MapServer/2", LAYER, "F", "F/S",
-         "MapServer", 2),
-        ("https://h/arcgis/rest/services/S/MapServer/export?bbox=1", SERVICE, "", "S",
-         "MapServer", None),
-        ("https://h/arcgis/rest/services/S/FeatureServer/0", LAYER, "", "S",
-         "FeatureServer", 0),
+        (
+            "https://h/arcgis/rest/services/S/MapServer",
+            SERVICE,
+            "",
+            "S",
+            "MapServer",
+            None,
+        ),
+        (
+            " https://h/arcgis/rest/services/F/S/MapServer/ ",
+            SERVICE,
+            "F",
+            "F/S",
+            "MapServer",
+            None,
+        ),
+        (
+            "https://h/arcgis/rest/services/F/S/MapServer/2",
+            LAYER,
+            "F",
+            "F/S",
+            "MapServer",
+            2,
+        ),
+        (
+            "https://h/arcgis/rest/services/S/MapServer/export?bbox=1",
+            SERVICE,
+            "",
+            "S",
+            "MapServer",
+            None,
+        ),
+        (
+            "https://h/arcgis/rest/services/S/FeatureServer/0",
+            LAYER,
+            "",
+            "S",
+            "FeatureServer",
+            0,
+        ),
     ],
 )
 def test_any_url_inside_a_site_is_placed(
@@ -323,8 +370,13 @@ def test_any_url_inside_a_site_is_placed(
 ):
     location = locate(text)
 
-    assert (location.kind, location.folder, location.service, location.service_type,
-            location.layer_id) == (kind, folder, service, service_type, layer_id)
+    assert (
+        location.kind,
+        location.folder,
+        location.service,
+        location.service_type,
+        location.layer_id,
+    ) == (kind, folder, service, service_type, layer_id)
     assert location.root == SiteRoot("https", "h", 443, "/arcgis")
 
 
@@ -334,9 +386,21 @@ def test_any_url_inside_a_site_is_placed(
         ("", errors.InputError, "empty"),
         ("gis.example.com/arcgis", errors.InputError, "https://"),
         ("https://", errors.InputError, "no server name"),
-        ("https://h/arcgis/rest/services/S/GPServer", errors.NotAMapService, "GPServer"),
-        ("https://u:p@h/arcgis/rest/services/S/MapServer", errors.InputError, "user name"),
-        ("https://h/arcgis/rest/services/My Map/MapServer", errors.InputError, "spaces"),
+        (
+            "https://h/arcgis/rest/services/S/GPServer",
+            errors.NotAMapService,
+            "GPServer",
+        ),
+        (
+            "https://u:p@h/arcgis/rest/services/S/MapServer",
+            errors.InputError,
+            "user name",
+        ),
+        (
+            "https://h/arcgis/rest/services/My Map/MapServer",
+            errors.InputError,
+            "spaces",
+        ),
         ("https://h/arcgis/tokens/generateToken", errors.InputError, "token service"),
     ],
 )
@@ -348,14 +412,31 @@ def test_bad_urls_say_what_is_wrong(text, error_class, words):
 @pytest.mark.parametrize(
     "auth, token_url, secured",
     [
-        ({"isTokenBasedSecurity": True, "tokenServicesUrl": "https://h/arcgis/tokens/"},
-         "https://h/arcgis/tokens/generateToken", True),
-        ({"isTokenBasedSecurity": "true", "tokenServicesUrl": "https://h/arcgis/tokens"},
-         "https://h/arcgis/tokens/generateToken", True),
+        (
+            {
+                "isTokenBasedSecurity": True,
+                "tokenServicesUrl": "https://h/arcgis/tokens/",
+            },
+            "https://h/arcgis/tokens/generateToken",
+            True,
+        ),
+        (
+            {
+                "isTokenBasedSecurity": "true",
+                "tokenServicesUrl": "https://h/arcgis/tokens",
+            },
+            "https://h/arcgis/tokens/generateToken",
+            True,
+        ),
         ({"isTokenBasedSecurity": "false"}, "", False),
-        ({"isTokenBasedSecurity": True,
-          "tokenServicesUrl": "https://p/portal/sharing/rest/generateToken"},
-         "https://p/portal/sharing/rest/generateToken", True),
+        (
+            {
+                "isTokenBasedSecurity": True,
+                "tokenServicesUrl": "https://p/portal/sharing/rest/generateToken",
+            },
+            "https://p/portal/sharing/rest/generateToken",
+            True,
+        ),
         ("not an object", "", False),
     ],
     ids=["tokens-slash", "old-string", "open", "portal", "garbage"],
@@ -384,29 +465,48 @@ def test_folder_listing_keeps_map_and_feature_services_only():
 
     assert listing.folders == ("Secure",)
     assert [(s.name, s.service_type) for s in listing.services] == [
-        ("Secure/A", "MapServer"), ("Secure/B", "FeatureServer")]
+        ("Secure/A", "MapServer"),
+        ("Secure/B", "FeatureServer"),
+    ]
     assert listing.services[0].title == "A"
 
 
 def test_layers_keep_their_nesting():
-    layers = parse_layers({"layers": [
-        {"id": 0, "name": "Group", "parentLayerId": -1, "subLayerIds": [1]},
-        {"id": 1, "name": "Points", "parentLayerId": 0, "subLayerIds": None,
-         "geometryType": "esriGeometryPoint"},
-        {"name": "no id"},
-    ]})
+    layers = parse_layers(
+        {
+            "layers": [
+                {"id": 0, "name": "Group", "parentLayerId": -1, "subLayerIds": [1]},
+                {
+                    "id": 1,
+                    "name": "Points",
+                    "parentLayerId": 0,
+                    "subLayerIds": None,
+                    "geometryType": "esriGeometryPoint",
+                },
+                {"name": "no id"},
+            ]
+        }
+    )
 
-    assert [(l.layer_id, l.parent_id, l.is_group) for l in layers] == [
-        (0, -1, True), (1, 0, False)]
+    assert [(ref.layer_id, ref.parent_id, ref.is_group) for ref in layers] == [
+        (0, -1, True),
+        (1, 0, False),
+    ]
 
 
 def test_plain_http_is_refused_except_on_loopback_or_when_allowed():
     with pytest.raises(errors.InputError, match="plain http"):
-        require_secure_transport("http://gis.example.com/x", allow_insecure=False, label="URL")
+        require_secure_transport(
+            "http://gis.example.com/x", allow_insecure=False, label="URL"
+        )
 
-    require_secure_transport("http://127.0.0.1:8080/x", allow_insecure=False, label="URL")
+    require_secure_transport(
+        "http://127.0.0.1:8080/x", allow_insecure=False, label="URL"
+    )
     require_secure_transport("http://[::1]/x", allow_insecure=False, label="URL")
-    require_secure_transport("http://gis.example.com/x", allow_insecure=True, label="URL")
+    require_secure_transport(
+        "http://gis.example.com/x", allow_insecure=True, label="URL"
+    )
 
 
 def test_redact_hides_token_and_password_values():

@@ -4,7 +4,10 @@ They talk to a running ``StandIn`` over HTTP with urllib, so the stand-in's
 answers can be trusted by the plugin tests that rely on it.
 """
 
-import sys, pathlib; sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).parents[1]))
 
 import base64
 import http.client
@@ -372,7 +375,9 @@ def test_map_server_json(server: StandIn) -> None:
     assert "tileInfo" not in plain
     assert plain["spatialReference"] == {"wkid": 102100, "latestWkid": 3857}
     assert [layer["geometryType"] for layer in plain["layers"]] == [
-        "esriGeometryPoint", "esriGeometryPolyline", "esriGeometryPolygon"
+        "esriGeometryPoint",
+        "esriGeometryPolyline",
+        "esriGeometryPolygon",
     ]
     assert plain["capabilities"] == "Map,Query,Data"
     assert plain["fullExtent"]["spatialReference"]["wkid"] == 102100
@@ -403,7 +408,8 @@ def test_feature_server_has_no_map_name(server: StandIn) -> None:
         "geometryType": "esriGeometryPoint",
     }
     assert [layer["geometryType"] for layer in body["layers"][1:]] == [
-        "esriGeometryPolyline", "esriGeometryPolygon"
+        "esriGeometryPolyline",
+        "esriGeometryPolygon",
     ]
     assert fetch(url, {"f": "json"}).json() == TOKEN_REQUIRED
 
@@ -677,8 +683,7 @@ def test_catalog_of_many_services() -> None:
     assert listing["services"] == []
     assert folder["folders"] == []
     assert folder["services"] == [
-        {"name": f"Folder02/Service{n:03d}", "type": "MapServer"}
-        for n in range(11, 21)
+        {"name": f"Folder02/Service{n:03d}", "type": "MapServer"} for n in range(11, 21)
     ]
     assert anonymous["services"] == []
     assert service["mapName"] == "Layers"
