@@ -107,6 +107,17 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(pairs, safe="*,:/")))
 
 
+def ascii_host(host: str) -> str:
+    """The host as Qt's QUrl.host() gives it: lower case, IDNs in ASCII form."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
 @dataclass(frozen=True)
 class SiteRoot:
     """The part of a URL an ArcGIS site lives under: origin plus site path."""
@@ -128,7 +139,7 @@ class SiteRoot:
             if index >= 0:
                 path = path[:index]
                 break
-        return cls(scheme, (parts.hostname or "").lower(), port, path.rstrip("/"))
+        return cls(scheme, ascii_host(parts.hostname or ""), port, path.rstrip("/"))
 
     @property
     def url(self) -> str:

@@ -315,6 +315,12 @@ def test_site_root_is_the_part_before_rest():
     assert not root.contains_path("/arcgis2/rest/info")
 
 
+def test_international_host_names_match_what_qt_sends():
+    root = SiteRoot.from_url("https://Bücher.example/arcgis/rest/services")
+
+    assert root.host == "xn--bcher-kva.example"
+
+
 @pytest.mark.parametrize(
     "text, kind, folder, service, service_type, layer_id",
     [
