@@ -12,7 +12,7 @@ SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 APT_PACKAGES := python3-qgis qgis-providers python3-venv python3-requests \
-	openssl zip xvfb xauth
+	openssl zip xvfb xauth qttools5-dev-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Where `make deploy` copies the plugin: the default profile of QGIS 3.
@@ -23,7 +23,8 @@ export QT_QPA_PLATFORM ?= offscreen
 # Compiled Python files go to build/, not into the source tree.
 export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
-.PHONY: help system-packages venv test test-matrix lint demo bench deploy zip clean
+.PHONY: help system-packages venv test test-matrix lint translations demo bench \
+	deploy zip clean
 
 help:
 	@echo "make test    install what is missing, then run every test offscreen"
@@ -31,6 +32,7 @@ help:
 	@echo "make bench   measure responsiveness, requests, start-up and per-request cost"
 	@echo "make test-matrix  the tests on QGIS 3.22, 3.40 and 3.44 (Debian roots)"
 	@echo "make lint    ruff, flake8-qgis (Qt6 readiness) and the Qt6 API check"
+	@echo "make translations  bring the .ts files up to date and compile them"
 	@echo "make deploy  copy the plugin into your QGIS profile (pb_tool)"
 	@echo "make zip     build secure_ags_plugin.zip for Install from ZIP (pb_tool)"
 
@@ -61,6 +63,9 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/flake8 .
 	$(PYTHON) tests/qt6_check.py secure_ags_plugin
+
+translations: venv
+	$(PYTHON) tests/translations.py --compile
 
 test-matrix: venv
 	$(SUDO) bash tests/matrix.sh

@@ -10,8 +10,8 @@ import logging
 import os
 from typing import TYPE_CHECKING, Callable
 
-from qgis.core import QgsProject
-from qgis.PyQt.QtCore import QTimer
+from qgis.core import QgsApplication, QgsProject
+from qgis.PyQt.QtCore import QCoreApplication, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -29,7 +29,8 @@ LOG = logging.getLogger(__name__)
 MENU_NAME = "&Secure ArcGIS Server"
 ACTION_NAME = "addSecuredServiceAction"
 SITES_ACTION_NAME = "securedSitesAction"
-ICON_PATH = os.path.join(os.path.dirname(__file__), "icon.svg")
+PLUGIN_DIR = os.path.dirname(__file__)
+ICON_PATH = os.path.join(PLUGIN_DIR, "icon.svg")
 
 
 class SecureAgsPlugin:
@@ -52,6 +53,7 @@ class SecureAgsPlugin:
         handler = install_log_handler()
         self._undo.append(lambda: remove_log_handler(handler))
 
+        self._install_translator()
         self._add_action()
         self._add_registry()
         self._add_restorer()
@@ -83,6 +85,19 @@ class SecureAgsPlugin:
         self._feedback = None
 
     # -- what initGui adds ------------------------------------------------------------
+
+    def _install_translator(self) -> None:
+        """Use the translation for QGIS's language, where the plugin has one."""
+        language = (QgsApplication.locale() or "")[:2]
+        path = os.path.join(PLUGIN_DIR, "i18n", f"secure_ags_plugin_{language}.qm")
+        if not language or not os.path.exists(path):
+            return
+        translator = QTranslator()
+        if not translator.load(path):
+            LOG.warning("Could not load the %s translation", language)
+            return
+        QCoreApplication.installTranslator(translator)
+        self._undo.append(lambda: QCoreApplication.removeTranslator(translator))
 
     def _add_action(self) -> None:
         main_window = self.iface.mainWindow()

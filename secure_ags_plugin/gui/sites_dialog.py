@@ -38,8 +38,6 @@ class SecuredSitesDialog(QDialog):
     sign_out_requested = pyqtSignal(str)
     sign_in_requested = pyqtSignal(str)
 
-    COLUMNS = ("Site", "User", "Token expires", "Layers", "State")
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SecuredSitesDialog")
@@ -47,9 +45,16 @@ class SecuredSitesDialog(QDialog):
         self.resize(720, 260)
         self._rows: list[SiteRow] = []
 
-        self.siteTable = QTableWidget(0, len(self.COLUMNS))
+        headers = [
+            tr("Site"),
+            tr("User"),
+            tr("Token expires"),
+            tr("Layers"),
+            tr("State"),
+        ]
+        self.siteTable = QTableWidget(0, len(headers))
         self.siteTable.setObjectName("siteTable")
-        self.siteTable.setHorizontalHeaderLabels([tr(name) for name in self.COLUMNS])
+        self.siteTable.setHorizontalHeaderLabels(headers)
         self.siteTable.setSelectionBehavior(
             QAbstractItemView.SelectionBehavior.SelectRows
         )

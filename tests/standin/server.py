@@ -7,8 +7,12 @@ describe themselves, export PNG images and tiles, and every request is
 recorded so tests can check what a client sent. Feature layers (of
 FeatureServers and MapServers alike) hold a few sample features that answer
 ``query`` and ``identify`` (see ``features.py``). Attributes such as
-``error_style``, ``delay_seconds``, ``security`` and ``users`` are read on
-every request, so a test can change the server's behaviour while it runs.
+``error_style``, ``delay_seconds``, ``security``, ``users``, ``fault`` and
+``clock_offset_seconds`` are read on every request, so a test can change the
+server's behaviour while it runs: ``fault`` makes the site break connections
+or answer as a web tier in front of it would (a sign-in redirect, 401, an
+HTML 500 page). ``restart()`` stops and starts the server on the same port,
+keeping its tokens, as when a real server restarts.
 
 Only the standard library is used; TLS needs the ``openssl`` command-line
 tool to make a throwaway self-signed certificate.
@@ -38,7 +42,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from .features import (
     DISPLAY_FIELD,
@@ -117,6 +121,11 @@ JSON_FORMATS = ("json", "pjson")
 GEOJSON_CONTENT_TYPE = "application/geo+json; charset=utf-8"
 
 SECURITY_MODES = ("token", "open", "federated", "old-string")
+FAULTS = ("drop", "reset", "login-redirect", "unauthorized", "server-error")
+WEB_ADAPTOR_LOGIN_PATH = "/webadaptor/login"
+WEB_ADAPTOR_SIGN_IN_TITLE = "Web Adaptor Sign In"
+BASIC_CHALLENGE = 'Basic realm="ArcGIS"'
+SERVER_ERROR_TITLE = "500 - Internal server error."
 PORTAL_URL = "https://portal.example.com/portal"
 PORTAL_TOKEN_URL = PORTAL_URL + "/sharing/rest/generateToken"
 CATALOG_COLOURS = (
@@ -240,6 +249,7 @@ class _Request:
     headers: dict[str, str]
     client_ip: str
     token: str | None
+    target: str = ""
 
     @property
     def params(self) -> dict[str, str]:
@@ -264,13 +274,26 @@ class StandIn:
     public attributes ``error_style`` ("json200" or "http"), ``delay_seconds``,
     ``token_lifetime_seconds``, ``max_expiration_minutes``,
     ``accept_header_token``, ``users``, ``services``, ``current_version``,
-    ``json_content_type`` and ``security`` are read on each request.
+    ``json_content_type``, ``security``, ``fault``, ``fault_spares_tokens``
+    and ``clock_offset_seconds`` are read on each request.
 
     ``security`` is what ``rest/info`` announces: "token" (token-based
     security), "open" (no security: every service is served without a
     token), "federated" (tokens come from a portal, ``owningSystemUrl``) or
     "old-string" (an old server: ``isTokenBasedSecurity`` as the string
     "true" and a token URL without the trailing slash).
+
+    ``fault`` (None for a healthy site, or one of ``FAULTS``) breaks every
+    request under the site path, so tests can see how a client copes:
+    "drop" sends the headers and half the body, then closes the connection;
+    "reset" closes it without answering; "login-redirect" answers 302 to
+    the web adaptor's sign-in page (``/webadaptor/login``, always served);
+    "unauthorized" answers 401 with a Basic challenge; "server-error"
+    answers an HTML 500 page. ``tokens/generateToken`` is spared while
+    ``fault_spares_tokens`` is true, so a client can still sign in.
+
+    ``clock_offset_seconds`` is added to the server's clock when it sets and
+    checks token expiry, as on a server whose clock is off.
     """
 
     def __init__(
@@ -290,9 +313,14 @@ class StandIn:
         accept_header_token: bool = True,
         json_content_type: str = "application/json; charset=utf-8",
         security: str = "token",
+        fault: str | None = None,
+        fault_spares_tokens: bool = True,
+        clock_offset_seconds: float = 0.0,
     ) -> None:
         if security not in SECURITY_MODES:
             raise ValueError(f"security must be one of {SECURITY_MODES}")
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"fault must be None or one of {FAULTS}")
 
         self.host = host
         self.port = port
@@ -308,6 +336,9 @@ class StandIn:
         self.accept_header_token = accept_header_token
         self.json_content_type = json_content_type
         self.security = security
+        self.fault = fault
+        self.fault_spares_tokens = fault_spares_tokens
+        self.clock_offset_seconds = clock_offset_seconds
 
         self._lock = threading.Lock()
         self._tokens: dict[str, _Token] = {}
@@ -355,6 +386,20 @@ class StandIn:
 
     def stop(self) -> None:
         """Stop serving, close the socket and every open connection."""
+        self._stop(keep_certificate=False)
+
+    def restart(self) -> StandIn:
+        """Stop, then serve again on the same port; return self.
+
+        Tokens, users, services and the request log are kept, as a real
+        server keeps its tokens over a restart, so a client that knew the
+        URL and its token can carry on. A TLS site keeps its certificate.
+        """
+        self._stop(keep_certificate=True)
+        return self.start()
+
+    def _stop(self, *, keep_certificate: bool) -> None:
+        """Stop serving; remove the TLS certificate unless told to keep it."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -371,7 +416,8 @@ class StandIn:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self._remove_certificate()
+        if not keep_certificate:
+            self._remove_certificate()
 
     def __enter__(self) -> StandIn:
         """Start the server (unless already running) for a ``with`` block."""
@@ -427,7 +473,7 @@ class StandIn:
         Handy for tests that need a valid (or soon expiring) token as set-up
         rather than as the thing under test.
         """
-        expires_ms = int((time.time() + lifetime_seconds) * 1000)
+        expires_ms = int((self._now() + lifetime_seconds) * 1000)
         bound_ip = ip if client in ("ip", "requestip") else None
         return self._store_token(username, client, referer, bound_ip, expires_ms)
 
@@ -500,11 +546,75 @@ class StandIn:
                 return token.strip()
         return None
 
+    def _now(self) -> float:
+        """The server's time in epoch seconds: the clock plus its offset."""
+        return time.time() + self.clock_offset_seconds
+
+    # -------------------------------------------------------------- faults
+
+    def _fault_for(self, request: _Request) -> str | None:
+        """The fault that breaks this request, or None to answer it normally.
+
+        Faults hit paths under the site only, and spare the token endpoint
+        while ``fault_spares_tokens`` is true.
+        """
+        fault = self.fault
+        if fault is None:
+            return None
+        if fault not in FAULTS:
+            raise ValueError(f"fault must be None or one of {FAULTS}, not {fault!r}")
+
+        path = request.path
+        if path != self.site_path and not path.startswith(self.site_path + "/"):
+            return None
+        parts = [part for part in path[len(self.site_path) :].split("/") if part]
+        if parts == ["tokens", "generateToken"] and self.fault_spares_tokens:
+            return None
+        return fault
+
+    def _fault_reply(self, request: _Request, fault: str) -> _Reply:
+        """The answer a web tier sends for ``fault`` instead of the site's."""
+        if fault == "login-redirect":
+            return_url = quote(request.target or request.path, safe="/")
+            location = f"{self.origin}{WEB_ADAPTOR_LOGIN_PATH}?returnUrl={return_url}"
+            link = html.escape(location, quote=True)
+            reply = _html_reply(
+                302,
+                "Object moved",
+                f"<h2>Object moved to <a href='{link}'>here</a>.</h2>",
+            )
+            reply.headers["Location"] = location
+            return reply
+
+        if fault == "unauthorized":
+            reply = _html_reply(
+                401,
+                "401 - Unauthorized: Access is denied due to invalid credentials.",
+                "<h1>401 - Unauthorized: Access is denied due to invalid "
+                "credentials.</h1>",
+            )
+            reply.headers["WWW-Authenticate"] = BASIC_CHALLENGE
+            return reply
+
+        if fault == "server-error":
+            return _html_reply(
+                500,
+                SERVER_ERROR_TITLE,
+                "<h2>500 - Internal server error.</h2><h3>There is a problem with "
+                "the resource you are looking for, and it cannot be displayed."
+                "</h3>",
+            )
+        raise ValueError(f"fault {fault!r} has no HTTP answer")
+
     # ------------------------------------------------------------- routing
 
     def _route(self, request: _Request) -> _Reply:
         """Answer one request according to its path."""
         path = request.path
+        if path == WEB_ADAPTOR_LOGIN_PATH:
+            return _html_reply(
+                200, WEB_ADAPTOR_SIGN_IN_TITLE, _web_adaptor_sign_in_html(request)
+            )
         if path != self.site_path and not path.startswith(self.site_path + "/"):
             return _html_reply(404, "Not Found", "<h1>404 Not Found</h1>")
 
@@ -570,7 +680,7 @@ class StandIn:
             revoked = request.token in self._revoked
         if record is None or revoked:
             return INVALID_TOKEN
-        if time.time() * 1000 >= record.expires_ms:
+        if self._now() * 1000 >= record.expires_ms:
             return INVALID_TOKEN
         if record.client == "referer":
             if request.headers.get("referer", "") != record.referer:
@@ -650,7 +760,7 @@ class StandIn:
         lifetime = self._token_lifetime(params.get("expiration", ""))
         if lifetime is None:
             return self._token_error(["Invalid value for 'expiration'."])
-        expires_ms = int((time.time() + lifetime) * 1000)
+        expires_ms = int((self._now() + lifetime) * 1000)
         token = self._store_token(username, client, referer, ip, expires_ms)
         body = {"token": token, "expires": expires_ms, "ssl": self.tls}
         return self._json_reply(request, body)
@@ -1144,7 +1254,17 @@ class StandIn:
             self.cert_path = None
 
     def _tls_context(self) -> ssl.SSLContext:
-        """Make a throwaway self-signed certificate and a server context."""
+        """A server context with a throwaway self-signed certificate.
+
+        The certificate made for an earlier start is reused, so that after
+        ``restart()`` clients trusting ``cert_path`` still trust the site.
+        """
+        if self._cert_dir is not None and self.cert_path is not None:
+            key = str(Path(self._cert_dir, "key.pem"))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(self.cert_path, key)
+            return context
+
         openssl = shutil.which("openssl")
         if openssl is None:
             raise RuntimeError(
@@ -1250,15 +1370,23 @@ class _Handler(BaseHTTPRequestHandler):
             headers=headers,
             client_ip=self.client_address[0],
             token=token,
+            target=self.path,
         )
 
         if standin.delay_seconds > 0:
             time.sleep(standin.delay_seconds)
 
+        fault = None
+        reply = None
         try:
-            reply = standin._route(request)
+            fault = standin._fault_for(request)
+            if fault in ("login-redirect", "unauthorized", "server-error"):
+                reply = standin._fault_reply(request, fault)
+            elif fault != "reset":
+                reply = standin._route(request)
         except Exception as error:
             traceback.print_exc(file=sys.stderr)
+            fault = None
             reply = standin._error(500, "Internal stand-in error", [repr(error)])
 
         standin._record(
@@ -1268,12 +1396,25 @@ class _Handler(BaseHTTPRequestHandler):
                 query=query,
                 headers=headers,
                 form=form,
-                status=reply.status,
-                content_type=reply.content_type,
+                status=reply.status if reply is not None else 0,
+                content_type=reply.content_type if reply is not None else "",
                 token_used=token,
                 time=arrived,
             )
         )
+
+        # No reply ("reset"): close without writing anything. "drop": write the
+        # head and half the body, then close.
+        if reply is None:
+            self.close_connection = True
+            return
+        if fault == "drop":
+            self._send_head(reply)
+            if method != "HEAD":
+                self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self._send(reply, with_body=method != "HEAD")
 
     def _read_body(self, headers: dict[str, str]) -> bytes:
@@ -1302,6 +1443,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, reply: _Reply, *, with_body: bool) -> None:
         """Write the status line, headers (always Content-Length) and body."""
+        self._send_head(reply)
+        if with_body:
+            self.wfile.write(reply.body)
+        self.wfile.flush()
+
+    def _send_head(self, reply: _Reply) -> None:
+        """Write the status line and headers, with the full Content-Length."""
         reason = REASONS.get(reply.status)
         if reason is None:
             try:
@@ -1314,9 +1462,6 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if with_body:
-            self.wfile.write(reply.body)
-        self.wfile.flush()
 
 
 # ------------------------------------------------------------------ helpers
@@ -1341,6 +1486,18 @@ def _sign_in_html() -> str:
     """The body of a portal-style sign-in page."""
     return (
         "<h1>Sign In</h1><form method='post'>"
+        "<label>Username <input name='username'></label>"
+        "<label>Password <input name='password' type='password'></label>"
+        "<button type='submit'>Sign In</button></form>"
+    )
+
+
+def _web_adaptor_sign_in_html(request: _Request) -> str:
+    """The body of a web adaptor's sign-in page, keeping ``returnUrl``."""
+    return_url = html.escape(request.query.get("returnUrl", ""), quote=True)
+    return (
+        "<h1>Sign In</h1><form method='post'>"
+        f"<input type='hidden' name='returnUrl' value='{return_url}'>"
         "<label>Username <input name='username'></label>"
         "<label>Password <input name='password' type='password'></label>"
         "<button type='submit'>Sign In</button></form>"

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from standin import RequestRecord, ServiceSpec, StandIn, catalog_services
+from standin import FAULTS, RequestRecord, ServiceSpec, StandIn, catalog_services
 from standin.png import decode_png, encode_png, pixel_at, png_size
 
 SECURED = "Wildfire_secure_ac"
@@ -1042,3 +1042,261 @@ def test_identify_hit_and_miss(server: StandIn) -> None:
     assert result["geometry"]["spatialReference"]["wkid"] == 102100
     assert miss == {"results": []}
     assert only_points == {"results": []}
+
+
+# ----------------------------------------------------------------- faults
+
+
+INFO_PATH = "/arcgis/rest/info?f=json"
+
+
+def raw_exchange(server: StandIn, path: str) -> bytes:
+    """GET ``path`` over a bare socket; everything received until the close."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        received = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                return received
+            received += chunk
+
+
+def plain_get(server: StandIn, path: str) -> http.client.HTTPResponse:
+    """GET ``path`` with http.client, which does not follow redirects."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    connection.request("GET", path)
+    return connection.getresponse()
+
+
+def test_fault_is_checked_and_off_by_default() -> None:
+    """Unknown faults are refused; every known one is accepted."""
+    with pytest.raises(ValueError):
+        StandIn(fault="explode")
+
+    assert StandIn().fault is None
+    assert StandIn().fault_spares_tokens is True
+    for fault in FAULTS:
+        assert StandIn(fault=fault, fault_spares_tokens=False).fault == fault
+
+
+def test_fault_drop_breaks_the_body_half_way(server: StandIn) -> None:
+    """ "drop" sends the full Content-Length, half the body, then closes."""
+    whole = fetch(server.url + "/rest/info", {"f": "json"}).body
+    server.fault = "drop"
+
+    raw = raw_exchange(server, INFO_PATH)
+    broken = plain_get(server, INFO_PATH)
+    with pytest.raises(http.client.IncompleteRead) as caught:
+        broken.read()
+    server.fault = None
+    healed = fetch(server.url + "/rest/info", {"f": "json"})
+
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert f"Content-Length: {len(whole)}".encode() in head
+    assert body == whole[: len(whole) // 2]
+    assert broken.status == 200
+    assert caught.value.partial == whole[: len(whole) // 2]
+    assert healed.body == whole
+    statuses = [record.status for record in server.requests]
+    assert statuses == [200, 200, 200, 200]
+
+
+def test_fault_reset_closes_without_answer(server: StandIn) -> None:
+    """ "reset" closes the connection before a single byte is sent."""
+    server.fault = "reset"
+
+    raw = raw_exchange(server, INFO_PATH)
+    with pytest.raises(ConnectionError):
+        plain_get(server, INFO_PATH)
+    with pytest.raises((urllib.error.URLError, ConnectionError)):
+        fetch(server.url + "/rest/info", {"f": "json"})
+
+    assert raw == b""
+    records = server.requests
+    assert [record.status for record in records] == [0, 0, 0]
+    assert records[0].path == "/arcgis/rest/info"
+    assert records[0].content_type == ""
+
+
+def test_fault_login_redirect_to_web_adaptor(server: StandIn) -> None:
+    """ "login-redirect" sends 302 to the web adaptor's sign-in page."""
+    server.fault = "login-redirect"
+    target = "/arcgis/rest/services/Wildfire_secure_ac/MapServer?f=json&x=1"
+
+    redirect = plain_get(server, target)
+    location = redirect.getheader("Location", "")
+    redirect.read()
+    followed = fetch(server.service_url(SECURED), {"f": "json"})
+
+    assert redirect.status == 302
+    assert redirect.reason == "Found"
+    prefix = server.origin + "/webadaptor/login?returnUrl="
+    assert location.startswith(prefix + "/arcgis/rest/services/Wildfire_secure_ac/")
+    query = urllib.parse.urlsplit(location).query
+    assert urllib.parse.parse_qs(query) == {"returnUrl": [target]}
+    assert followed.status == 200
+    assert followed.content_type.startswith("text/html")
+    assert b"<title>Web Adaptor Sign In</title>" in followed.body
+    assert [(record.path, record.status) for record in server.requests] == [
+        ("/arcgis/rest/services/Wildfire_secure_ac/MapServer", 302),
+        ("/arcgis/rest/services/Wildfire_secure_ac/MapServer", 302),
+        ("/webadaptor/login", 200),
+    ]
+
+
+def test_web_adaptor_sign_in_page_is_always_served(server: StandIn) -> None:
+    """The sign-in page answers with or without a fault, even "reset"."""
+    plain = fetch(server.origin + "/webadaptor/login", {"returnUrl": "/arcgis"})
+    server.fault = "reset"
+    during = fetch(server.origin + "/webadaptor/login")
+
+    for page in (plain, during):
+        assert page.status == 200
+        assert page.content_type.startswith("text/html")
+        assert b"<title>Web Adaptor Sign In</title>" in page.body
+    assert b"value='/arcgis'" in plain.body
+
+
+def test_fault_unauthorized_is_a_basic_challenge(server: StandIn) -> None:
+    """ "unauthorized" answers 401 with a Basic challenge, as IIS does."""
+    server.fault = "unauthorized"
+
+    answer = fetch(server.service_url(SECURED), {"f": "json"})
+
+    assert answer.status == 401
+    assert answer.headers.get("WWW-Authenticate") == 'Basic realm="ArcGIS"'
+    assert answer.content_type.startswith("text/html")
+    assert b"401" in answer.body
+    assert server.requests[-1].status == 401
+    assert server.requests[-1].content_type.startswith("text/html")
+
+
+def test_fault_server_error_is_an_html_page(server: StandIn) -> None:
+    """ "server-error" answers 500 with an HTML page instead of JSON."""
+    server.fault = "server-error"
+
+    answer = fetch(server.url + "/rest/services", {"f": "json"})
+
+    assert answer.status == 500
+    assert answer.content_type.startswith("text/html")
+    assert b"<title>500 - Internal server error.</title>" in answer.body
+    assert server.requests[-1].status == 500
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_faults_spare_tokens_and_other_paths(server: StandIn, fault: str) -> None:
+    """The token endpoint and paths outside the site are spared by default."""
+    server.fault = fault
+
+    token = get_token(server)
+    outside = fetch(server.origin + "/elsewhere")
+
+    assert "token" in token
+    assert outside.status == 404
+    assert server.requests[0].status == 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [("unauthorized", 401), ("server-error", 500), ("login-redirect", 302)],
+)
+def test_faults_can_hit_the_token_endpoint(
+    server: StandIn, fault: str, status: int
+) -> None:
+    """With fault_spares_tokens False, generateToken breaks too."""
+    server.fault = fault
+    server.fault_spares_tokens = False
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    body = urllib.parse.urlencode({**LOGIN, "f": "json"})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    connection.request("POST", "/arcgis/tokens/generateToken", body, form)
+    answer = connection.getresponse()
+    answer.read()
+    connection.close()
+
+    assert answer.status == status
+    assert server.issued_tokens() == []
+    assert server.requests[-1].status == status
+
+
+def test_fault_drop_on_token_endpoint(server: StandIn) -> None:
+    """A dropped token answer is cut short; the token was issued all the same."""
+    server.fault = "drop"
+    server.fault_spares_tokens = False
+
+    with pytest.raises(http.client.IncompleteRead):
+        get_token(server)
+
+    assert len(server.issued_tokens()) == 1
+    assert server.requests[-1].status == 200
+
+
+# ------------------------------------------------------------ restarting
+
+
+def test_restart_keeps_port_tokens_and_log(server: StandIn) -> None:
+    """A stopped server refuses; restarted on its port, old tokens work."""
+    token = get_token(server)["token"]
+    port = server.port
+    params = {"f": "json", "token": token}
+
+    server.stop()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    server.restart()
+    after_stop = fetch(server.service_url(SECURED), params)
+    server.restart()
+    after_restart = fetch(server.service_url(SECURED), params)
+
+    assert server.running
+    assert server.port == port
+    assert after_stop.json()["mapName"] == "Layers"
+    assert after_restart.json()["mapName"] == "Layers"
+    assert len(server.requests) == 3
+    assert [item["token"] for item in server.issued_tokens()] == [token]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_restart_keeps_the_tls_certificate() -> None:
+    """After restart() a client trusting cert_path still trusts the site."""
+    with StandIn(tls=True) as server:
+        context = ssl.create_default_context(cafile=server.cert_path)
+        certificate = server.cert_path
+        server.restart()
+        answer = fetch(server.url + "/rest/info", {"f": "json"}, context=context)
+
+        assert server.cert_path == certificate
+        assert answer.json()["currentVersion"] == 11.1
+    assert server.cert_path is None
+
+
+# ------------------------------------------------------------ server clock
+
+
+def test_clock_offset_moves_token_expiry(server: StandIn) -> None:
+    """The server sets and checks expiry by its own, offset clock."""
+    url = server.service_url(SECURED)
+    before_ms = time.time() * 1000
+
+    server.clock_offset_seconds = 3600
+    ahead = get_token(server)
+    server.clock_offset_seconds = -7200
+    behind = get_token(server)
+    behind_works = fetch(url, {"f": "json", "token": behind["token"]}).json()
+    server.clock_offset_seconds = 0
+    usual = get_token(server)
+    server.clock_offset_seconds = 7200
+    usual_later = fetch(url, {"f": "json", "token": usual["token"]}).json()
+
+    assert abs(ahead["expires"] - usual["expires"] - 3600_000) < 5_000
+    assert abs(ahead["expires"] - (before_ms + 2 * 3600_000)) < 5_000
+    assert behind["expires"] < before_ms
+    assert abs(behind["expires"] - (before_ms - 3600_000)) < 5_000
+    assert behind_works["mapName"] == "Layers"
+    assert usual_later == INVALID_TOKEN
