@@ -27,8 +27,8 @@ mkdir -p "$ROOTS"
 : > "$RESULTS"
 
 summary_of() {
-    # The closing pytest line of a log, or why there is none.
-    grep -E "^=+ .*(passed|failed|error).* =+$" "$1" | tail -n 1 | tr -d '=' \
+    # The closing pytest line of a log ("N passed, M failed in T s").
+    grep -E "^(=+ )?[0-9]+ (passed|failed|error)" "$1" | tail -n 1 | tr -d '=' \
         | sed 's/^ *//; s/ *$//' || true
 }
 
@@ -135,4 +135,5 @@ done
 echo
 echo "Version matrix:"
 cat "$RESULTS"
-! grep -qvE ": [0-9]+ passed(, [0-9]+ (skipped|warnings?|deselected))*( in .*)?$" "$RESULTS"
+! grep -qvE ": [0-9]+ passed(, [0-9]+ (skipped|warnings?|deselected))*( in [^ ]+)?$" \
+    "$RESULTS"

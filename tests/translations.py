@@ -65,9 +65,9 @@ def ui_strings() -> dict[str, list[str]]:
             if prop.get("name") not in UI_PROPERTIES:
                 continue
             string = prop.find("string")
-            if string is not None and string.text and string.get("notr") != "true":
-                if string.text not in texts:
-                    texts.append(string.text)
+            usable = string is not None and string.text and string.get("notr") != "true"
+            if usable and string.text not in texts:
+                texts.append(string.text)
     return contexts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qgis.core import QgsRasterLayer
+from qgis.core import QgsRaster, QgsRasterLayer
 from qgis.PyQt.QtWidgets import QAction, QDialog, QLineEdit
 
 from conftest import (
@@ -83,7 +83,8 @@ def test_every_request_to_the_site_carries_the_token_and_referer(plugin, standin
     legend.start()
     wait_until(lambda: standin.requests_to("/legend"), message="no legend request")
     centre = layer.extent().center()
-    layer.dataProvider().identify(centre, 1, layer.extent(), 200, 150)
+    text_format = QgsRaster.IdentifyFormat.IdentifyFormatText
+    layer.dataProvider().identify(centre, text_format, layer.extent(), 200, 150)
 
     seen = standin.requests
     paths = {record.path.rsplit("/", 1)[-1] for record in seen}
