@@ -52,7 +52,9 @@ class HttpClient:
 
     proxies: Mapping[str, str] = field(default_factory=dict)
     verify: bool | str = True
-    timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    timeout: tuple[float, float] = field(
+        default_factory=lambda: (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
+    )
     user_agent: str = "QGIS Secure ArcGIS Server plugin"
 
     def post_form(
@@ -79,6 +81,7 @@ class HttpClient:
                 body = _read_limited(response, url)
                 status = response.status_code
                 location = response.headers.get("Location", "")
+                challenge = response.headers.get("WWW-Authenticate", "")
         except ArcGISError:
             raise
         except requests.RequestException as exc:
@@ -90,6 +93,15 @@ class HttpClient:
             raise ResponseError(
                 "The server redirected the request instead of answering it.",
                 details=[f"It points to {redact(location)}"] if location else [],
+                status=status,
+                url=redact(url),
+            )
+
+        if status == 401 and challenge:
+            raise ResponseError(
+                "The web server in front of ArcGIS asks for its own sign-in "
+                "(web-tier authentication), which this plugin does not do.",
+                details=[f"It asks for: {challenge.split()[0]}"],
                 status=status,
                 url=redact(url),
             )
@@ -111,6 +123,16 @@ def _read_limited(response: requests.Response, url: str) -> bytes:
                 url=redact(url),
             )
         chunks.append(chunk)
+
+    # Older urllib3 hands over a body cut short without complaint.
+    declared = response.headers.get("Content-Length", "")
+    encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+    if declared.isdigit() and not encoded and size < int(declared):
+        raise ConnectionFailed(
+            "The connection broke before the whole answer arrived.",
+            details=[f"{size} of {declared} bytes"],
+            url=redact(url),
+        )
     return b"".join(chunks)
 
 
