@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from conftest import (
     centre_colour,
     fill_dialog,
@@ -16,7 +17,6 @@ from conftest import (
     render,
     wait_until,
 )
-
 from secure_ags_plugin.arcgis import http
 
 WILDFIRE_ORANGE = (230, 110, 20)
