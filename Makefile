@@ -63,6 +63,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/flake8 .
 	$(PYTHON) tests/qt6_check.py secure_ags_plugin
+	bash tests/qt6_migration_check.sh
 
 translations: venv
 	$(PYTHON) tests/translations.py --compile

@@ -11,13 +11,14 @@
 # line per version is printed at the end, and kept in build/matrix.txt.
 #
 # Needs root (debootstrap, chroot, mounts). MATRIX="bookworm trixie" limits
-# the versions; DEBIAN_MIRROR picks the mirror.
+# the versions; DEBIAN_MIRROR picks the mirror; MATRIX_ROOTS keeps the roots
+# elsewhere (CI keeps them between runs).
 
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 PROJECT=$(pwd)
-ROOTS=$PROJECT/build/roots
+ROOTS=${MATRIX_ROOTS:-$PROJECT/build/roots}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 SUITES=${MATRIX:-bookworm trixie sid}
 RESULTS=$PROJECT/build/matrix.txt

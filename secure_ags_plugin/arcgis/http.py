@@ -147,6 +147,19 @@ def transport_error(exc: requests.RequestException, url: str) -> ArcGISError:
             url=safe_url,
         )
 
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ),
+    ):
+        return ConnectionFailed(
+            "The connection broke before the whole answer arrived.",
+            details=[_innermost_reason(exc)],
+            url=safe_url,
+        )
+
     if isinstance(exc, requests.exceptions.Timeout):
         return RequestTimedOut("The server did not answer in time.", url=safe_url)
 
