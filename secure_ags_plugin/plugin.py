@@ -108,7 +108,7 @@ class SecureAgsPlugin:
         action.setToolTip(
             tr(
                 "Sign in to a token-secured ArcGIS Server and add "
-                "one of its MapServer services"
+                "its MapServer and FeatureServer services"
             )
         )
         action.triggered.connect(self.show_dialog)

@@ -164,7 +164,7 @@
       <translation>Gesicherten ArcGIS-Dienst hinzufügen…</translation>
     </message>
     <message>
-      <source>Sign in to a token-secured ArcGIS Server and add one of its MapServer services</source>
+      <source>Sign in to a token-secured ArcGIS Server and add its MapServer and FeatureServer services</source>
       <translation type="unfinished" />
     </message>
     <message>
@@ -243,7 +243,7 @@
       <translation>Gesicherten ArcGIS-Dienst hinzufügen</translation>
     </message>
     <message>
-      <source>Sign in to an ArcGIS Server site that uses token security, then add one of its MapServer services as a map layer. Your password is kept in memory only, for renewing the token during this QGIS session.</source>
+      <source>Sign in to an ArcGIS Server site that uses token security, then add its MapServer and FeatureServer services as layers. Your password is kept in memory only, for renewing the token during this QGIS session.</source>
       <translation type="unfinished" />
     </message>
     <message>
