@@ -136,5 +136,5 @@ done
 echo
 echo "Version matrix:"
 cat "$RESULTS"
-! grep -qvE ": [0-9]+ passed(, [0-9]+ (skipped|warnings?|deselected))*( in [^ ]+)?$" \
+! grep -qvE ": [0-9]+ passed(, [0-9]+ (skipped|warnings?|deselected))*( in .*)?$" \
     "$RESULTS"
