@@ -342,17 +342,60 @@ class SignedIn:
     plans: tuple[LayerPlan, ...] = ()
 
 
-class AddServiceJob(QObject):
+class LayerJob(QObject):
+    """What the two jobs share: background steps that end in added layers.
+
+    Ends with exactly one of ``succeeded`` or ``failed``; ``finished`` is set
+    then, or when the job is cancelled, after which nothing is reported.
+    """
+
+    succeeded = pyqtSignal(list)  # the layers added
+    failed = pyqtSignal(object)  # an exception, ArcGISError where it can be
+
+    def __init__(self, registry: SiteRegistry, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._registry = registry
+        self._task: CallableTask | None = None
+        self.finished = False
+
+    def cancel(self) -> None:
+        """Stop caring about the outcome: nothing is added, nothing reported."""
+        self.finished = True
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _on_built(self, built, error: BaseException | None) -> None:
+        self._task = None
+        if self.finished:
+            return
+        if error is None:
+            try:
+                layers = add_to_project(built)
+            except ArcGISError as exc:
+                error = exc
+        if error is not None:
+            self._fail(error)
+            return
+
+        LOG.info("Added %s", ", ".join(layer.name() for layer in layers))
+        self.finished = True
+        self.succeeded.emit(layers)
+
+    def _fail(self, error: BaseException) -> None:
+        self.finished = True
+        self.failed.emit(error)
+
+
+class AddServiceJob(LayerJob):
     """One press of "Add Services" (or "List Services") on the form.
 
-    Ends with exactly one of ``succeeded`` (layers added), ``listed`` (a
-    folder listing for the tree) or ``failed``.
+    Ends with ``succeeded`` (layers added), ``listed`` (a folder listing for
+    the tree) or ``failed``.
     """
 
     token_url_found = pyqtSignal(str)
     listed = pyqtSignal(object, object)  # SiteRoot, FolderListing
-    succeeded = pyqtSignal(list)  # the layers added
-    failed = pyqtSignal(object)  # an exception, ArcGISError where it can be
 
     def __init__(
         self,
@@ -362,14 +405,11 @@ class AddServiceJob(QObject):
         list_only: bool = False,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._registry = registry
+        super().__init__(registry, parent)
         self._form = form
         self._list_only = list_only
         self._request: ServiceRequest | None = None
-        self._task: CallableTask | None = None
         self._new_site = False
-        self.finished = False
 
     def start(self) -> None:
         """Check the form, then go on in the background. Returns at once."""
@@ -411,13 +451,6 @@ class AddServiceJob(QObject):
         self._task = run_in_background(
             f"Signing in to {request.root.host}", work, self._on_signed_in
         )
-
-    def cancel(self) -> None:
-        """Stop caring about the outcome: nothing is added, nothing reported."""
-        self.finished = True
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
 
     def _choice_for(self, location: Location) -> LayerChoice:
         return LayerChoice(
@@ -467,35 +500,15 @@ class AddServiceJob(QObject):
             self._on_built,
         )
 
-    def _on_built(self, built, error: BaseException | None) -> None:
-        self._task = None
-        if self.finished:
-            return
-        if error is None:
-            try:
-                layers = add_to_project(built)
-            except ArcGISError as exc:
-                error = exc
-        if error is not None:
-            if self._new_site and not layers_of(self._request.root):
-                self._registry.remove(self._request.root)
-            self._fail(error)
-            return
-
-        LOG.info("Added %s", ", ".join(layer.name() for layer in layers))
-        self.finished = True
-        self.succeeded.emit(layers)
-
     def _fail(self, error: BaseException) -> None:
-        self.finished = True
-        self.failed.emit(error)
+        # A site signed in only for this job goes again when nothing came of it.
+        if self._new_site and self._request and not layers_of(self._request.root):
+            self._registry.remove(self._request.root)
+        super()._fail(error)
 
 
-class AddLayersJob(QObject):
+class AddLayersJob(LayerJob):
     """Adds what was ticked in the catalog, for a site already signed in."""
-
-    succeeded = pyqtSignal(list)
-    failed = pyqtSignal(object)
 
     def __init__(
         self,
@@ -503,11 +516,8 @@ class AddLayersJob(QObject):
         choices: list[LayerChoice],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self._registry = registry
+        super().__init__(registry, parent)
         self._choices = choices
-        self._task: CallableTask | None = None
-        self.finished = False
 
     def start(self) -> None:
         sites = {
@@ -542,28 +552,3 @@ class AddLayersJob(QObject):
             return build_layers(plans)
 
         self._task = run_in_background("Adding ArcGIS layers", work, self._on_built)
-
-    def cancel(self) -> None:
-        self.finished = True
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-
-    def _on_built(self, built, error: BaseException | None) -> None:
-        self._task = None
-        if self.finished:
-            return
-        if error is None:
-            try:
-                layers = add_to_project(built)
-            except ArcGISError as exc:
-                error = exc
-        if error is not None:
-            self._fail(error)
-            return
-        self.finished = True
-        self.succeeded.emit(layers)
-
-    def _fail(self, error: BaseException) -> None:
-        self.finished = True
-        self.failed.emit(error)
