@@ -56,7 +56,7 @@ class SecureAgsPlugin:
         self._install_translator()
         self._add_action()
         self._add_registry()
-        self._add_restorer()
+        self._watch_projects()
 
     def unload(self) -> None:
         """Undo everything initGui did; after this no request is touched."""
@@ -156,7 +156,7 @@ class SecureAgsPlugin:
 
         self._undo.append(remove_registry)
 
-    def _add_restorer(self) -> None:
+    def _watch_projects(self) -> None:
         """Watch for projects with secured sites; load the restorer when one comes.
 
         Start-up only connects two signals: the restorer and what it imports
