@@ -17,11 +17,11 @@ from qgis.PyQt.QtWidgets import QAction
 
 from .core.log import install_log_handler, remove_log_handler
 from .core.project_keys import project_has_sites
-from .core.registry import SiteRegistry, layer_site_root
 from .gui.text import tr
 
 if TYPE_CHECKING:
     from .core.add_service import ServiceForm
+    from .core.registry import SiteRegistry
     from .gui.feedback import Feedback
 
 LOG = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class SecureAgsPlugin:
 
     def __init__(self, iface) -> None:
         self.iface = iface
-        self.registry: SiteRegistry | None = None
+        self._registry: SiteRegistry | None = None
+        self._loaded = False
         self._feedback: Feedback | None = None
         self.action: QAction | None = None
         self.dialog = None
@@ -53,9 +54,9 @@ class SecureAgsPlugin:
         handler = install_log_handler()
         self._undo.append(lambda: remove_log_handler(handler))
 
+        self._loaded = True
         self._install_translator()
         self._add_action()
-        self._add_registry()
         self._watch_projects()
 
     def unload(self) -> None:
@@ -78,7 +79,8 @@ class SecureAgsPlugin:
         while self._undo:
             self._undo.pop()()
 
-        self.registry = None
+        self._loaded = False
+        self._registry = None
         self.restorer = None
         self.action = None
         self.sites_action = None
@@ -141,12 +143,25 @@ class SecureAgsPlugin:
 
         self._undo.append(remove_actions)
 
+    @property
+    def registry(self) -> SiteRegistry | None:
+        """The signed-in sites; made, with its network hooks, on first need.
+
+        Until a site is signed in there is nothing to add to any request, so
+        QGIS starts without the preprocessor and the modules behind it.
+        """
+        if self._registry is None and self._loaded:
+            self._add_registry()
+        return self._registry
+
     def _add_registry(self) -> None:
+        from .core.registry import SiteRegistry
+
         registry = SiteRegistry()
         registry.site_renewal_failed.connect(self._on_renewal_failed)
         registry.site_still_rejected.connect(self._on_still_rejected)
         registry.install()
-        self.registry = registry
+        self._registry = registry
 
         def remove_registry() -> None:
             registry.site_renewal_failed.disconnect(self._on_renewal_failed)
@@ -209,7 +224,7 @@ class SecureAgsPlugin:
         return self.restorer
 
     def _restore_open_project(self) -> None:
-        if self.registry is not None:
+        if self._loaded:
             self._restorer().restore_open_project()
 
     @property
@@ -289,6 +304,8 @@ class SecureAgsPlugin:
             self.dialog.show_listing(root, listing)
 
     def _on_added(self, layers: list) -> None:
+        from .core.registry import layer_site_root
+
         self._job = None
         self._remember_sites(layers)
         root = layer_site_root(layers[0]) if layers else None
@@ -327,6 +344,7 @@ class SecureAgsPlugin:
     def _remember_sites(self, layers: list) -> None:
         """Note in the project how to sign in again to these layers' sites."""
         from .core.project import record_for_site, remember_record
+        from .core.registry import layer_site_root
 
         for root in {layer_site_root(layer) for layer in layers}:
             site = self.registry.site(root) if root else None
