@@ -20,8 +20,6 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PLUGIN_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default/python/plugins
 
 export QT_QPA_PLATFORM ?= offscreen
-# Compiled Python files go to build/, not into the source tree.
-export PYTHONPYCACHEPREFIX := $(CURDIR)/build/pycache
 
 .PHONY: help system-packages venv test test-matrix lint translations demo bench \
 	deploy zip clean

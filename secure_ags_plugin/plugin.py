@@ -241,6 +241,7 @@ class SecureAgsPlugin:
     def show_dialog(self) -> None:
         if self.dialog is None:
             from .core.catalog_loader import CatalogLoader
+            from .core.network import preload_http_client
             from .gui.dialog import SecuredServiceDialog
 
             dialog = SecuredServiceDialog(self.iface.mainWindow())
@@ -254,6 +255,7 @@ class SecureAgsPlugin:
             loader.failed.connect(self._on_load_failed)
             self.dialog = dialog
             self._loader = loader
+            preload_http_client()
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()

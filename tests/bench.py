@@ -134,21 +134,32 @@ def render(layer) -> None:
 
 
 def stall_while_signing_in() -> None:
+    """As a user does it: open the dialog, fill it in, press Add Services."""
     from qgis.core import QgsProject, QgsRasterLayer
 
     from standin import StandIn
 
     with StandIn(delay_seconds=SLOW_SECONDS) as server:
         _iface, plugin = load_plugin()
+        with StallMeter() as opening:
+            plugin.action.trigger()
+            run_events_until(lambda: plugin.dialog is not None)
+
+        dialog = plugin.dialog
         stalls = []
         for _ in range(2):
+            dialog.username.setText("user1")
+            dialog.password.setText("user1")
+            dialog.tokenUrl.setText(server.token_url)
+            dialog.serviceUrl.setText(server.service_url("Wildfire_secure_ac"))
             with StallMeter() as ours:
                 started = time.perf_counter()
-                job = plugin.add_service(form_for(server))
-                run_events_until(lambda job=job: job.finished)
+                dialog.formSubmit.click()
+                run_events_until(lambda: QgsProject.instance().mapLayers())
                 elapsed = time.perf_counter() - started
             stalls.append(ours.longest)
             QgsProject.instance().removeAllMapLayers()
+            plugin.action.trigger()
         plugin.unload()
 
         source = f"url='{server.service_url('Public/Basemap')}' format='png32'"
@@ -157,19 +168,23 @@ def stall_while_signing_in() -> None:
         assert layer.isValid()
 
     print(
-        f"1. Main thread's longest stall, signing in to a server answering in "
+        "1. Main thread's longest stall, signing in to a server answering in "
         f"{SLOW_SECONDS:.0f} s"
     )
     print(
-        f"   plugin, first sign-in after start (its modules load then): "
+        "   plugin, first press of Add Services after start:               "
         f"{stalls[0] * 1000:8.1f} ms   target < 50 ms"
     )
     print(
-        f"   plugin, a later sign-in ({elapsed:.1f} s from press to layer):      "
+        f"   plugin, a later press ({elapsed:.1f} s from press to layer):         "
         f"{stalls[1] * 1000:8.1f} ms   target < 50 ms"
     )
     print(
-        f"   baseline, QGIS opening an ArcGIS layer on the main thread:   "
+        "   (opening the dialog the first time, modules and .ui loading: "
+        f"{opening.longest * 1000:.1f} ms)"
+    )
+    print(
+        "   baseline, QGIS opening an ArcGIS layer on the main thread:     "
         f"{baseline.longest * 1000:8.1f} ms\n"
     )
 

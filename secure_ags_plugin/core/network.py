@@ -56,3 +56,13 @@ def http_client(proxies: dict[str, str]) -> HttpClient:
     from ..arcgis.http import HttpClient
 
     return HttpClient(proxies=proxies)
+
+
+def preload_http_client() -> None:
+    """Import the HTTP client now, while the user is typing in the dialog.
+
+    Imported first inside a background task, ``requests`` would hold Python's
+    interpreter lock for tens of milliseconds at a time and stall the main
+    thread just after "Add Services" is pressed.
+    """
+    from ..arcgis import http  # noqa: F401
