@@ -24,7 +24,7 @@ SUITES=${MATRIX:-bookworm trixie sid}
 RESULTS=$PROJECT/build/matrix.txt
 PACKAGES=python3-qgis,qgis-providers,python3-venv,python3-pip,python3-requests,openssl,ca-certificates,locales
 
-mkdir -p "$ROOTS"
+mkdir -p "$ROOTS" "$PROJECT/build"
 : > "$RESULTS"
 
 summary_of() {
