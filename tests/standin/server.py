@@ -878,17 +878,7 @@ class StandIn:
             "copyrightText": "",
             "supportsDynamicLayers": False,
             "layers": [
-                {
-                    "id": index,
-                    "name": name,
-                    "parentLayerId": -1,
-                    "defaultVisibility": True,
-                    "subLayerIds": None,
-                    "minScale": 0,
-                    "maxScale": 0,
-                    "type": "Feature Layer",
-                    "geometryType": _geometry_type(index),
-                }
+                dict(_layer_entry(index, name), type="Feature Layer")
                 for index, name in enumerate(spec.layers)
             ],
             "tables": [],
@@ -1200,17 +1190,7 @@ class StandIn:
             "units": "esriMeters",
             "syncEnabled": False,
             "layers": [
-                {
-                    "id": index,
-                    "name": name,
-                    "parentLayerId": -1,
-                    "defaultVisibility": True,
-                    "subLayerIds": None,
-                    "minScale": 0,
-                    "maxScale": 0,
-                    "geometryType": _geometry_type(index),
-                }
-                for index, name in enumerate(spec.layers)
+                _layer_entry(index, name) for index, name in enumerate(spec.layers)
             ],
             "tables": [],
         }
@@ -1605,6 +1585,20 @@ def _spatial_reference(value: str) -> dict[str, int]:
     if not text.isdigit() or int(text) in (102100, 3857):
         return dict(SPATIAL_REFERENCE)
     return {"wkid": int(text)}
+
+
+def _layer_entry(index: int, name: str) -> dict[str, Any]:
+    """One entry of a service's ``layers`` list: a top-level layer."""
+    return {
+        "id": index,
+        "name": name,
+        "parentLayerId": -1,
+        "defaultVisibility": True,
+        "subLayerIds": None,
+        "minScale": 0,
+        "maxScale": 0,
+        "geometryType": _geometry_type(index),
+    }
 
 
 def _point_from(geometry: str) -> tuple[float, float]:
